@@ -1,0 +1,5 @@
+import sys
+
+from nnfx.cli import main
+
+sys.exit(main())
