@@ -127,4 +127,13 @@ nnfx_result nnfx_set_error(nnfx_error *err, nnfx_result code, const char *fmt, .
 #endif
     ;
 
+/* Prepend printf-style context ("node 'x': ") to err->message, keeping err->code. Returns the code. */
+nnfx_result nnfx_error_prefix(nnfx_error *err, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* code = NNFX_OK, empty message. */
+void nnfx_error_clear(nnfx_error *err);
+
 #endif /* NNFX_ONNX_MODEL_H */
