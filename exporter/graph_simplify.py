@@ -8,6 +8,7 @@ constant. This pass, repeated until nothing changes:
 - replaces ``Shape``/``Size`` of a tensor whose shape is known with a constant;
 - evaluates every node whose inputs are all constant (ONNX's reference evaluator) and
   stores the result as an initializer;
+- removes ``Slice``/``Reshape``/``Expand``/... whose output has its input's shape;
 - turns ``Constant`` nodes into initializers, removes ``Identity`` nodes and ``Dropout``
   (inference), removes nodes and initializers that no output depends on.
 """
@@ -19,6 +20,7 @@ import onnx
 from onnx import helper, numpy_helper, shape_inference
 
 _NO_FOLD = {"RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial"}
+_SHAPE_NOOPS = {"Slice", "Reshape", "Expand", "Squeeze", "Unsqueeze", "Flatten"}
 _MAX_FOLD_ELEMENTS = 1 << 24  # never materialise a huge constant (e.g. an Expand to audio size)
 
 
@@ -109,6 +111,16 @@ def _one_pass(model: onnx.ModelProto) -> bool:
                     elif a.name == "end":
                         end = a.i
                 consts[node.output[0]] = dims[start:end]
+            changed = True
+            continue
+        if (
+            node.op_type in _SHAPE_NOOPS
+            and node.input[0] in shapes
+            and node.output[0] in shapes
+            and shapes[node.input[0]] == shapes[node.output[0]]
+            and node.input[0] not in consts
+        ):
+            rename[node.output[0]] = node.input[0]  # a crop or reshape that changes nothing
             changed = True
             continue
         ins = [i for i in node.input if i]
