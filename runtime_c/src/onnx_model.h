@@ -111,9 +111,32 @@ nnfx_result nnfx_onnx_model_parse(const uint8_t *data, size_t size, nnfx_onnx_mo
                                   nnfx_error *err);
 void nnfx_onnx_model_free(nnfx_onnx_model *model);
 
-/* Serialize a model (opset, ir_version, graph, metadata_props). *out_data is malloc'd. */
+/* Serialize a model (opset, ir_version, graph, metadata_props). *out_data comes from
+ * nnfx__malloc (alloc.h; plain malloc underneath, so free() or nnfx__free() release it). */
 nnfx_result nnfx_onnx_model_serialize(const nnfx_onnx_model *model, uint8_t **out_data,
                                       size_t *out_size, nnfx_error *err);
+
+/* Bytes per element of a supported NNFX_DT_* type; 0 for types nnfx does not read. */
+size_t nnfx_onnx_dtype_size(int32_t dtype);
+/* "float32", "int64", ... ("unknown" outside the ONNX enum). */
+const char *nnfx_onnx_dtype_name(int32_t dtype);
+
+/*
+ * Graph checks (onnx_validate.c), to run after parsing and before planning:
+ *   nnfx_onnx_model_toposort: reorders model->nodes so that every node comes after the
+ *     producers of its inputs (stable: a file already in order is left unchanged). Refuses
+ *     inputs that nothing produces (naming node and input), names produced twice, and
+ *     cycles (naming a node on the cycle).
+ *   nnfx_onnx_model_validate: checks, without changing anything, that every node input is
+ *     a graph input, an initializer or an output of an EARLIER node; no name is produced
+ *     twice (by nodes, graph inputs or initializers); every graph output is produced; nodes
+ *     have an op_type and at least one output; attribute names are unique per node;
+ *     graph inputs/outputs are tensors with at most NNFX_MAX_DIMS dims.
+ *   nnfx_onnx_model_check: toposort then validate (what the loader calls).
+ */
+nnfx_result nnfx_onnx_model_toposort(nnfx_onnx_model *model, nnfx_error *err);
+nnfx_result nnfx_onnx_model_validate(const nnfx_onnx_model *model, nnfx_error *err);
+nnfx_result nnfx_onnx_model_check(nnfx_onnx_model *model, nnfx_error *err);
 
 /* Lookups (NULL when absent). */
 const char *nnfx_onnx_prop_get(const nnfx_onnx_model *model, const char *key);

@@ -1,0 +1,82 @@
+/* onnx_names.c - name -> int hash map; see onnx_names.h. */
+#include "onnx_names.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "alloc.h"
+
+static size_t hash_name(const char *s)
+{
+    /* FNV-1a, 32-bit constants: good enough for tensor names. */
+    uint32_t h = 2166136261u;
+    while (*s) {
+        h ^= (uint8_t)*s++;
+        h *= 16777619u;
+    }
+    return (size_t)h;
+}
+
+int nnfx__names_init(nnfx__names *t, size_t expected)
+{
+    size_t cap = 16;
+    memset(t, 0, sizeof *t);
+    if (expected > SIZE_MAX / 4)
+        return -1;
+    while (cap < expected * 2)
+        cap *= 2;
+    t->keys = (const char **)nnfx__calloc(cap, sizeof *t->keys);
+    t->values = (int *)nnfx__calloc(cap, sizeof *t->values);
+    if (!t->keys || !t->values) {
+        nnfx__names_free(t);
+        return -1;
+    }
+    t->cap = cap;
+    return 0;
+}
+
+void nnfx__names_free(nnfx__names *t)
+{
+    nnfx__free((void *)t->keys);
+    nnfx__free(t->values);
+    memset(t, 0, sizeof *t);
+}
+
+int nnfx__names_get(const nnfx__names *t, const char *key)
+{
+    size_t i, n;
+    if (!t->cap)
+        return -1;
+    i = hash_name(key) & (t->cap - 1);
+    for (n = 0; n < t->cap; n++) {
+        if (!t->keys[i])
+            return -1;
+        if (strcmp(t->keys[i], key) == 0)
+            return t->values[i];
+        i = (i + 1) & (t->cap - 1);
+    }
+    return -1;
+}
+
+int nnfx__names_put(nnfx__names *t, const char *key, int value, int *existing)
+{
+    size_t i, n;
+    if (!t->cap || t->count + 1 > t->cap / 2 + t->cap / 4)
+        return -1;
+    i = hash_name(key) & (t->cap - 1);
+    for (n = 0; n < t->cap; n++) {
+        if (!t->keys[i]) {
+            t->keys[i] = key;
+            t->values[i] = value;
+            t->count++;
+            return 1;
+        }
+        if (strcmp(t->keys[i], key) == 0) {
+            if (existing)
+                *existing = t->values[i];
+            return 0;
+        }
+        i = (i + 1) & (t->cap - 1);
+    }
+    return -1;
+}

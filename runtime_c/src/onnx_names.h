@@ -1,0 +1,27 @@
+/*
+ * onnx_names.h - a small open-addressing hash map from names (borrowed C
+ * strings) to int values, used by the ONNX reader and the graph checks
+ * (internal). Memory through alloc.h.
+ */
+#ifndef NNFX_ONNX_NAMES_H
+#define NNFX_ONNX_NAMES_H
+
+#include <stddef.h>
+
+typedef struct {
+    const char **keys; /* NULL = empty slot; keys are borrowed, not copied */
+    int *values;
+    size_t cap;        /* power of two */
+    size_t count;
+} nnfx__names;
+
+/* Room for at least `expected` names. Returns 0, or -1 when out of memory. */
+int nnfx__names_init(nnfx__names *t, size_t expected);
+void nnfx__names_free(nnfx__names *t);
+/* Value stored for key, or -1 when absent. */
+int nnfx__names_get(const nnfx__names *t, const char *key);
+/* Insert key -> value. Returns 1 if inserted, 0 if key was already present (value unchanged,
+ * *existing receives it when non-NULL), -1 when the table is full (sized too small). */
+int nnfx__names_put(nnfx__names *t, const char *key, int value, int *existing);
+
+#endif /* NNFX_ONNX_NAMES_H */

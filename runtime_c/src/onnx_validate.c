@@ -1,0 +1,334 @@
+/*
+ * onnx_validate.c - graph checks after parsing: topological order, dangling
+ * and duplicate names, cycles, produced outputs, node sanity (internal; see
+ * onnx_model.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "onnx_model.h"
+#include "onnx_names.h"
+
+/* Printable description of a node for messages. */
+static void node_label(const nnfx_onnx_node *n, int index, char *buf, size_t cap)
+{
+    if (n->name && n->name[0])
+        snprintf(buf, cap, "node '%.120s' (%.60s)", n->name, n->op_type ? n->op_type : "?");
+    else
+        snprintf(buf, cap, "node %d (%.60s)", index, n->op_type ? n->op_type : "?");
+}
+
+static size_t total_outputs(const nnfx_onnx_model *m)
+{
+    size_t n = 0;
+    int i;
+    for (i = 0; i < m->n_nodes; i++)
+        n += (size_t)m->nodes[i].n_outputs;
+    return n;
+}
+
+/*
+ * Name table of everything produced: graph inputs and initializers map to -1 - k
+ * (k < 0 means "available before any node"), node outputs to the node index.
+ * Refuses duplicates.
+ */
+#define SOURCE_VALUE (-2)
+
+static nnfx_result build_producers(const nnfx_onnx_model *m, nnfx__names *t, nnfx_error *err)
+{
+    int i, j, prev;
+    size_t expected = (size_t)m->n_inputs + (size_t)m->n_initializers + total_outputs(m);
+    char label[200];
+    if (nnfx__names_init(t, expected) != 0)
+        return nnfx_set_error(err, NNFX_ERR_NOMEM, "graph check: out of memory");
+    for (i = 0; i < m->n_initializers; i++) {
+        if (nnfx__names_put(t, m->initializers[i].name, SOURCE_VALUE, &prev) != 1) {
+            nnfx__names_free(t);
+            return nnfx_set_error(err, NNFX_ERR_FORMAT,
+                                  "graph: initializer name '%.200s' is used twice",
+                                  m->initializers[i].name);
+        }
+    }
+    for (i = 0; i < m->n_inputs; i++) {
+        if (!m->inputs[i].name || !m->inputs[i].name[0]) {
+            nnfx__names_free(t);
+            return nnfx_set_error(err, NNFX_ERR_FORMAT, "graph: input %d has no name", i);
+        }
+        if (nnfx__names_put(t, m->inputs[i].name, SOURCE_VALUE, &prev) != 1) {
+            nnfx__names_free(t);
+            return nnfx_set_error(err, NNFX_ERR_FORMAT,
+                                  "graph: input name '%.200s' is used twice (as an input or an "
+                                  "initializer)",
+                                  m->inputs[i].name);
+        }
+    }
+    for (i = 0; i < m->n_nodes; i++) {
+        const nnfx_onnx_node *n = &m->nodes[i];
+        for (j = 0; j < n->n_outputs; j++) {
+            int rc;
+            if (!n->outputs[j][0])
+                continue; /* omitted optional output */
+            rc = nnfx__names_put(t, n->outputs[j], i, &prev);
+            if (rc == 1)
+                continue;
+            nnfx__names_free(t);
+            node_label(n, i, label, sizeof label);
+            if (rc < 0)
+                return nnfx_set_error(err, NNFX_ERR_NOMEM, "graph check: name table full");
+            if (prev == SOURCE_VALUE)
+                return nnfx_set_error(err, NNFX_ERR_FORMAT,
+                                      "graph: %s output '%.200s' has the name of a graph input "
+                                      "or initializer",
+                                      label, n->outputs[j]);
+            {
+                char other[200];
+                node_label(&m->nodes[prev], prev, other, sizeof other);
+                return nnfx_set_error(err, NNFX_ERR_FORMAT,
+                                      "graph: output name '%.200s' is produced twice, by %s and "
+                                      "by %s",
+                                      n->outputs[j], other, label);
+            }
+        }
+    }
+    return NNFX_OK;
+}
+
+static nnfx_result check_dangling(const nnfx_onnx_model *m, const nnfx__names *t, nnfx_error *err)
+{
+    int i, j;
+    char label[200];
+    for (i = 0; i < m->n_nodes; i++) {
+        const nnfx_onnx_node *n = &m->nodes[i];
+        for (j = 0; j < n->n_inputs; j++) {
+            if (!n->inputs[j][0])
+                continue; /* omitted optional input */
+            if (nnfx__names_get(t, n->inputs[j]) == -1) {
+                node_label(n, i, label, sizeof label);
+                return nnfx_set_error(err, NNFX_ERR_FORMAT,
+                                      "graph: %s input %d '%.200s' is not a graph input, an "
+                                      "initializer or the output of any node",
+                                      label, j, n->inputs[j]);
+            }
+        }
+    }
+    for (i = 0; i < m->n_outputs; i++) {
+        if (nnfx__names_get(t, m->outputs[i].name) == -1)
+            return nnfx_set_error(err, NNFX_ERR_FORMAT,
+                                  "graph: output '%.200s' is not produced by any node",
+                                  m->outputs[i].name);
+    }
+    return NNFX_OK;
+}
+
+/* Binary min-heap of node indices (keeps the file order among ready nodes). */
+static void heap_push(int *h, int *n, int v)
+{
+    int i = (*n)++;
+    while (i > 0 && h[(i - 1) / 2] > v) {
+        h[i] = h[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h[i] = v;
+}
+
+static int heap_pop(int *h, int *n)
+{
+    int top = h[0], v = h[--(*n)], i = 0;
+    for (;;) {
+        int c = 2 * i + 1;
+        if (c >= *n)
+            break;
+        if (c + 1 < *n && h[c + 1] < h[c])
+            c++;
+        if (h[c] >= v)
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    if (*n > 0)
+        h[i] = v;
+    return top;
+}
+
+nnfx_result nnfx_onnx_model_toposort(nnfx_onnx_model *m, nnfx_error *err)
+{
+    nnfx__names t;
+    int *indeg = NULL, *start = NULL, *edges = NULL, *heap = NULL, *order = NULL, *fill = NULL;
+    nnfx_onnx_node *sorted = NULL;
+    size_t n_edges = 0;
+    int i, j, n = m->n_nodes, heap_n = 0, done = 0;
+    nnfx_result r;
+
+    if ((r = build_producers(m, &t, err)) != NNFX_OK)
+        return r;
+    if ((r = check_dangling(m, &t, err)) != NNFX_OK)
+        goto out;
+    if (n == 0)
+        goto out;
+    for (i = 0; i < n; i++)
+        n_edges += (size_t)m->nodes[i].n_inputs;
+    indeg = (int *)nnfx__calloc((size_t)n, sizeof(int));
+    start = (int *)nnfx__calloc((size_t)n + 1, sizeof(int));
+    fill = (int *)nnfx__calloc((size_t)n, sizeof(int));
+    edges = (int *)nnfx__calloc(n_edges ? n_edges : 1, sizeof(int));
+    heap = (int *)nnfx__calloc((size_t)n, sizeof(int));
+    order = (int *)nnfx__calloc((size_t)n, sizeof(int));
+    if (!indeg || !start || !fill || !edges || !heap || !order) {
+        r = nnfx_set_error(err, NNFX_ERR_NOMEM, "graph check: out of memory");
+        goto out;
+    }
+    /* Edges producer -> consumer, one per (consumer, input) pair fed by a node, in CSR form. */
+    for (i = 0; i < n; i++)
+        for (j = 0; j < m->nodes[i].n_inputs; j++) {
+            const char *in = m->nodes[i].inputs[j];
+            int p = in[0] ? nnfx__names_get(&t, in) : -1;
+            if (p >= 0) {
+                start[p + 1]++;
+                indeg[i]++;
+            }
+        }
+    for (i = 0; i < n; i++)
+        start[i + 1] += start[i];
+    for (i = 0; i < n; i++)
+        for (j = 0; j < m->nodes[i].n_inputs; j++) {
+            const char *in = m->nodes[i].inputs[j];
+            int p = in[0] ? nnfx__names_get(&t, in) : -1;
+            if (p >= 0)
+                edges[start[p] + fill[p]++] = i;
+        }
+    for (i = 0; i < n; i++)
+        if (indeg[i] == 0)
+            heap_push(heap, &heap_n, i);
+    while (heap_n > 0) {
+        int v = heap_pop(heap, &heap_n);
+        order[done++] = v;
+        for (j = start[v]; j < start[v + 1]; j++)
+            if (--indeg[edges[j]] == 0)
+                heap_push(heap, &heap_n, edges[j]);
+    }
+    if (done < n) {
+        /* Walk back from any unfinished node through unfinished producers: after n steps
+         * the walk is inside a cycle. */
+        char label[200];
+        int v = -1, step;
+        for (i = 0; i < n && v < 0; i++)
+            if (indeg[i] > 0)
+                v = i;
+        for (step = 0; step < n; step++) {
+            int next = -1;
+            for (j = 0; j < m->nodes[v].n_inputs && next < 0; j++) {
+                const char *in = m->nodes[v].inputs[j];
+                int p = in[0] ? nnfx__names_get(&t, in) : -1;
+                if (p >= 0 && indeg[p] > 0)
+                    next = p;
+            }
+            if (next < 0)
+                break; /* cannot happen: an unfinished node has an unfinished producer */
+            v = next;
+        }
+        node_label(&m->nodes[v], v, label, sizeof label);
+        r = nnfx_set_error(err, NNFX_ERR_FORMAT,
+                           "graph: the nodes form a cycle through %s (%d of %d nodes cannot be "
+                           "ordered)",
+                           label, n - done, n);
+        goto out;
+    }
+    for (i = 0; i < n && order[i] == i; i++)
+        ;
+    if (i < n) { /* not already in order: permute */
+        sorted = (nnfx_onnx_node *)nnfx__calloc((size_t)n, sizeof *sorted);
+        if (!sorted) {
+            r = nnfx_set_error(err, NNFX_ERR_NOMEM, "graph check: out of memory");
+            goto out;
+        }
+        for (i = 0; i < n; i++)
+            sorted[i] = m->nodes[order[i]];
+        memcpy(m->nodes, sorted, (size_t)n * sizeof *sorted);
+    }
+out:
+    nnfx__names_free(&t);
+    nnfx__free(indeg);
+    nnfx__free(start);
+    nnfx__free(fill);
+    nnfx__free(edges);
+    nnfx__free(heap);
+    nnfx__free(order);
+    nnfx__free(sorted);
+    return r;
+}
+
+nnfx_result nnfx_onnx_model_validate(const nnfx_onnx_model *m, nnfx_error *err)
+{
+    nnfx__names t;
+    int i, j, k;
+    char label[200];
+    nnfx_result r;
+
+    if (!m)
+        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "graph check: model is NULL");
+    if (m->n_nodes > NNFX_ONNX_MAX_NODES)
+        return nnfx_set_error(err, NNFX_ERR_LIMIT, "graph has %d nodes, at most %d allowed",
+                              m->n_nodes, NNFX_ONNX_MAX_NODES);
+    if (m->n_outputs == 0)
+        return nnfx_set_error(err, NNFX_ERR_FORMAT, "graph has no outputs");
+    for (i = 0; i < m->n_inputs; i++)
+        if (m->inputs[i].ndim > NNFX_MAX_DIMS)
+            return nnfx_set_error(err, NNFX_ERR_LIMIT, "graph input '%.200s' has %d dims",
+                                  m->inputs[i].name, m->inputs[i].ndim);
+    for (i = 0; i < m->n_outputs; i++)
+        if (!m->outputs[i].name || !m->outputs[i].name[0])
+            return nnfx_set_error(err, NNFX_ERR_FORMAT, "graph: output %d has no name", i);
+    for (i = 0; i < m->n_nodes; i++) {
+        const nnfx_onnx_node *n = &m->nodes[i];
+        node_label(n, i, label, sizeof label);
+        if (!n->op_type || !n->op_type[0])
+            return nnfx_set_error(err, NNFX_ERR_FORMAT, "graph: node %d has no op_type", i);
+        if (n->n_outputs < 1)
+            return nnfx_set_error(err, NNFX_ERR_FORMAT, "graph: %s has no outputs", label);
+        for (j = 0; j < n->n_attrs; j++) {
+            if (!n->attrs[j].name || !n->attrs[j].name[0])
+                return nnfx_set_error(err, NNFX_ERR_FORMAT,
+                                      "graph: %s attribute %d has no name", label, j);
+            for (k = 0; k < j; k++)
+                if (strcmp(n->attrs[j].name, n->attrs[k].name) == 0)
+                    return nnfx_set_error(err, NNFX_ERR_FORMAT,
+                                          "graph: %s has attribute '%.100s' twice", label,
+                                          n->attrs[j].name);
+        }
+    }
+    if ((r = build_producers(m, &t, err)) != NNFX_OK)
+        return r;
+    if ((r = check_dangling(m, &t, err)) != NNFX_OK)
+        goto out;
+    for (i = 0; i < m->n_nodes; i++) {
+        const nnfx_onnx_node *n = &m->nodes[i];
+        for (j = 0; j < n->n_inputs; j++) {
+            int p = n->inputs[j][0] ? nnfx__names_get(&t, n->inputs[j]) : -1;
+            if (p >= i) {
+                char other[200];
+                node_label(n, i, label, sizeof label);
+                node_label(&m->nodes[p], p, other, sizeof other);
+                r = nnfx_set_error(err, NNFX_ERR_FORMAT,
+                                   "graph: %s input '%.200s' is produced by %s, %s (nodes "
+                                   "are not in topological order)",
+                                   label, n->inputs[j], p == i ? "itself" : other,
+                                   p == i ? "a cycle" : "which comes after it");
+                goto out;
+            }
+        }
+    }
+out:
+    nnfx__names_free(&t);
+    return r;
+}
+
+nnfx_result nnfx_onnx_model_check(nnfx_onnx_model *m, nnfx_error *err)
+{
+    nnfx_result r;
+    if (!m)
+        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "graph check: model is NULL");
+    if ((r = nnfx_onnx_model_toposort(m, err)) != NNFX_OK)
+        return r;
+    return nnfx_onnx_model_validate(m, err);
+}
