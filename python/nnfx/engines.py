@@ -21,6 +21,7 @@ import base64
 import json
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -233,3 +234,21 @@ def esr(test: np.ndarray, ref: np.ndarray) -> float:
     if den == 0.0:
         return 0.0 if num == 0.0 else math.inf
     return num / den
+
+
+def exporter_engine(mode: str, block: int = 97) -> Callable[[Any], np.ndarray]:
+    """An engine for ``nnfx.exporter.export_onnx.ENGINES``: the C runtime in ``mode`` at
+    host block size ``block`` (odd by default, so that host blocks straddle the file's
+    N), run on the exporter's ``EngineCase`` from silence."""
+
+    def run(case: Any) -> np.ndarray:
+        engine = CEngine(case.model_bytes, mode, block)
+        try:
+            params = [float(v) for v in np.asarray(case.params, dtype=np.float32).reshape(-1)]
+            x = np.ascontiguousarray(case.reference_input, dtype=np.float32)
+            return engine.run(x, params)
+        finally:
+            engine.close()
+
+    run.__name__ = f"nnfx_c_{mode}"
+    return run

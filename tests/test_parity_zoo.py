@@ -1,0 +1,227 @@
+"""The whole zoo through the binding: PyTorch vs ONNX Runtime vs C stream vs C look-back.
+
+Every model is exported with ``nnfx.export`` and then run on a test signal
+(noise bursts and a sine, a little longer than the largest block size) by:
+
+- PyTorch: the module on the whole signal at once, from silence (zero look-back
+  history, zero recurrent state): the ground truth;
+- ONNX Runtime: the exported look-back graph block by block at the file's N;
+- the C runtime through the binding, stream and look-back mode, at host block
+  sizes 1, 16, 64, 97 (odd: blocks straddle N) and 4096 (more than the signal
+  minus the first call, so one call spans many graph blocks).
+
+Tolerance. Each engine computes in float32 with its own summation order, so
+each differs from the exact result by about the float32 rounding error of the
+network, and two engines differ by up to about twice that. The test measures
+that error for each model and signal: PyTorch in float32 against the same
+module in float64 (``floor``). The bound is ``max(1e-5, 4 * floor)``: 1e-5
+covers the typical small network whose outputs are O(1) (a few dozen float32
+products per output frame, rounding well below 1e-6, with room for libm and
+numpy/ORT activations differing by a few ulp); ``4 * floor`` is twice the
+two-engine bound and only exceeds 1e-5 for networks that amplify rounding,
+e.g. sin(30x) after unnormalised weights, whose derivative multiplies each
+layer's rounding by up to 30. To keep that from hiding anything, the floor
+itself must stay below 1e-4 of the output's peak (a network noisier than that
+is not a meaningful parity subject and the test says so), whereas a real fault
+(a lost tap, a frame of history, a knob or state not carried) gives errors of
+the order of the signal.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import nnfx
+import numpy as np
+import pytest
+import torch
+from nnfx.engines import CEngine, OrtEngine
+from nnfx.exporter import random_tcn, recurrent, wavenet
+from nnfx.exporter.base import ParamSpec
+from nnfx.exporter.film import default_knobs
+from nnfx.exporter.random_recipe import ACTIVATIONS, INITS
+
+BLOCKS = (1, 16, 64, 97, 4096)
+SR = 48000
+ABS_TOL = 1e-5
+FLOOR_FACTOR = 4.0
+MAX_FLOOR_RELATIVE = 1e-4
+
+
+@dataclass
+class Case:
+    name: str
+    build: Callable[[], torch.nn.Module]
+    block_size: int = 64
+    knobs: list[float] | None = None  # non-default knob values for the test signal
+    export_kwargs: dict[str, object] = field(default_factory=dict)
+    length: int = 4500
+
+
+def _tcn(**keys: object) -> Callable[[], torch.nn.Module]:
+    base: dict[str, object] = dict(layers=3, kernel=3, channels=4, growth=2, seed=7)
+    base.update(keys)
+    return lambda: random_tcn.build(**base)
+
+
+CASES: list[Case] = []
+for i, act in enumerate(ACTIVATIONS):
+    for j, init in enumerate(INITS):
+        # softshrink (lambda 0.5) silences an O(1) signal after a layer or two: +12 dB in
+        # keeps something to compare
+        gain = 12.0 if act == "softshrink" else 0.0
+        CASES.append(
+            Case(
+                f"tcn-{act}-{init}",
+                _tcn(
+                    activation=act,
+                    init=init,
+                    bias=(i + j) % 2,
+                    seed=100 + 9 * i + j,
+                    in_gain_db=gain,
+                ),
+                block_size=(16, 64, 97)[(i + j) % 3],
+            )
+        )
+CASES += [
+    Case("tcn-depthwise", _tcn(layers=4, channels=6, depthwise=1, bias=1, init="xavier_uniform")),
+    Case("tcn-depthwise-nobias", _tcn(layers=5, channels=3, depthwise=1, activation="elu")),
+    Case("tcn-stereo", _tcn(in_channels=2, out_channels=2, init="kaiming_uniform", bias=1)),
+    Case("tcn-mono-to-stereo", _tcn(in_channels=1, out_channels=2, init="xavier_normal")),
+    Case("tcn-stereo-to-mono", _tcn(in_channels=2, out_channels=1, activation="gelu")),
+    Case("tcn-gains", _tcn(in_gain_db=12.0, out_gain_db=-6.0, init="uniform1")),
+    Case("tcn-one-layer", _tcn(layers=1, kernel=5, bias=1, init="uniform1")),
+    Case("tcn-kernel1", _tcn(kernel=1, channels=5, init="orthogonal")),
+    Case("tcn-long", _tcn(layers=7, kernel=5, growth=2, init="xavier_uniform"), block_size=128),
+    Case("tcn-growth3", _tcn(layers=5, kernel=3, growth=3, init="kaiming_normal")),
+    Case("tcn-growth4", _tcn(layers=4, kernel=4, growth=4, init="xavier_normal", bias=1)),
+    Case("tcn-block1", _tcn(init="xavier_uniform", bias=1), block_size=1),
+]
+KNOBS = default_knobs(("drive", "tone"))
+for preset in sorted(wavenet.PRESETS):
+    CASES.append(
+        Case(preset, lambda p=preset: wavenet.build(p), block_size=256, length=2600 + 4096 // 2)
+    )
+CASES += [
+    Case(
+        "wavenet-small-film",
+        lambda: wavenet.WaveNet([1, 2, 4, 8], 6, 3, "gated", params=KNOBS, seed=3),
+        knobs=[0.9, 0.15],
+    ),
+    Case(
+        "wavenet-small-stereo-tanh",
+        lambda: wavenet.WaveNet([1, 3, 9], 5, 2, "tanh", in_channels=2, out_channels=2, seed=4),
+    ),
+]
+for preset in sorted(recurrent.PRESETS):
+    CASES.append(Case(preset, lambda p=preset: recurrent.build(p), block_size=32))
+CASES += [
+    Case(
+        "lstm8-knobs",
+        lambda: recurrent.RecurrentAmp("lstm", 8, 1, params=KNOBS, seed=5),
+        knobs=[0.1, 0.8],
+    ),
+    Case(
+        "gru12x3-noskip-knob",
+        lambda: recurrent.RecurrentAmp(
+            "gru", 12, 3, skip=False, params=[ParamSpec("gain", -1.0, 1.0, 0.0)], seed=6
+        ),
+        knobs=[-0.7],
+        block_size=16,
+    ),
+    Case(
+        "lstm4x2-stereo",
+        lambda: recurrent.RecurrentAmp("lstm", 4, 2, in_channels=2, out_channels=2, seed=8),
+    ),
+]
+
+
+def _signal(channels: int, length: int, seed: int) -> np.ndarray:
+    """Noise bursts over a sine, peak about 0.8, different on each channel."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(length)
+    x = np.zeros((channels, length))
+    for c in range(channels):
+        env = np.exp(-((t % 1500) / 300.0))
+        x[c] = 0.5 * env * rng.uniform(-1, 1, length) + 0.3 * np.sin(
+            2 * np.pi * (110 + 55 * c) * t / SR
+        )
+    return x.astype(np.float32)
+
+
+def _torch_run(module: torch.nn.Module, x: np.ndarray, lookback: int, knobs, dtype) -> np.ndarray:
+    """The module on the whole signal from silence, in ``dtype``."""
+    info = module.nnfx_info  # type: ignore[attr-defined]
+    xt = torch.from_numpy(x).to(dtype)[None]
+    xt = torch.nn.functional.pad(xt, (lookback, 0))
+    args: list[torch.Tensor] = []
+    if info.params:
+        args.append(torch.tensor([knobs], dtype=dtype))
+    args += [torch.zeros(s, dtype=dtype) for s in info.state_shapes]
+    with torch.no_grad():
+        out = module(xt, *args)
+    y = out[0] if isinstance(out, tuple) else out
+    return y[0].to(torch.float64).numpy()
+
+
+def _err(a: np.ndarray, b: np.ndarray) -> float:
+    d = np.abs(a.astype(np.float64) - b.astype(np.float64))
+    return float("inf") if not np.all(np.isfinite(d)) else float(d.max())
+
+
+@pytest.fixture(scope="module")
+def outdir(tmp_path_factory: pytest.TempPathFactory):
+    return tmp_path_factory.mktemp("zoo")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_zoo_parity(case: Case, outdir) -> None:
+    torch.manual_seed(0)
+    module = case.build().eval()
+    path = os.path.join(outdir, f"{case.name}.onnx")
+    report = nnfx.export(
+        module, path, block_size=case.block_size, sample_rate=SR, **case.export_kwargs
+    )
+    info = module.nnfx_info  # type: ignore[attr-defined]
+    knobs = case.knobs if case.knobs is not None else [p.default for p in info.params]
+    if case.knobs is not None:
+        assert knobs != [p.default for p in info.params]
+    length = max(case.length, report.lookback + 3 * case.block_size)
+    x = _signal(info.in_channels, length, seed=len(case.name))
+
+    truth = _torch_run(module, x, report.lookback, knobs, torch.float32)
+    exact = _torch_run(copy.deepcopy(module).double(), x, report.lookback, knobs, torch.float64)
+    peak = float(np.max(np.abs(exact)))
+    assert peak > 1e-3, f"{case.name}: the output is (nearly) silent, nothing to compare"
+    floor = _err(truth, exact)
+    assert floor <= MAX_FLOOR_RELATIVE * max(1.0, peak), (
+        f"{case.name}: float32 rounding alone moves the output by {floor:.3g} "
+        f"(peak {peak:.3g}); choose a better-conditioned configuration"
+    )
+    tol = max(ABS_TOL, FLOOR_FACTOR * floor)
+
+    with open(path, "rb") as f:
+        data = f.read()
+    results: dict[str, float] = {}
+    ort = OrtEngine(data)
+    assert ort.meta.block_size == case.block_size and ort.meta.lookback == report.lookback
+    results[f"ort@N={case.block_size}"] = _err(ort.run(x, knobs), truth)
+    for mode in ("stream", "lookback"):
+        for block in BLOCKS:
+            engine = CEngine(data, mode, block)
+            try:
+                assert engine.model.info["lookback"] == report.lookback
+                if block == BLOCKS[0]:  # the file's self-check passes in this mode too
+                    assert engine.model.verify() <= report.tolerance
+                results[f"c-{mode}@{block}"] = _err(engine.run(x, knobs), truth)
+            finally:
+                engine.close()
+    bad = {k: v for k, v in results.items() if not v <= tol}
+    summary = ", ".join(f"{k} {v:.2e}" for k, v in results.items())
+    assert not bad, (
+        f"{case.name}: above tolerance {tol:.2e} (float32 floor {floor:.2e}, peak {peak:.3g}): "
+        f"{bad}; all: {summary}"
+    )
