@@ -135,11 +135,7 @@ def default_name(recipe: Recipe) -> str:
 
 def describe(recipe: Recipe) -> str:
     """One line: the recipe in words."""
-    extras = [
-        w
-        for w, on in (("bias", recipe.bias), ("depthwise", recipe.depthwise))
-        if on
-    ]
+    extras = [w for w, on in (("bias", recipe.bias), ("depthwise", recipe.depthwise)) if on]
     text = (
         f"randomized TCN: {recipe.layers} layers, kernel {recipe.kernel}, "
         f"{recipe.channels} channels, dilation growth {recipe.growth}, {recipe.activation}, "
