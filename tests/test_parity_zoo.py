@@ -39,7 +39,7 @@ import numpy as np
 import pytest
 import torch
 from nnfx.engines import CEngine, OrtEngine
-from nnfx.exporter import random_tcn, recurrent, wavenet
+from nnfx.exporter import random_tcn, recurrent, wavenet, zoo
 from nnfx.exporter.base import ParamSpec
 from nnfx.exporter.film import default_knobs
 from nnfx.exporter.random_recipe import ACTIVATIONS, INITS
@@ -56,7 +56,9 @@ class Case:
     name: str
     build: Callable[[], torch.nn.Module]
     block_size: int = 64
-    knobs: list[float] | None = None  # non-default knob values for the test signal
+    # knob values for the test signal: None for the defaults, "off-default" for 80% of
+    # each knob's range
+    knobs: list[float] | str | None = None
     export_kwargs: dict[str, object] = field(default_factory=dict)
     length: int = 4500
 
@@ -101,9 +103,17 @@ CASES += [
     Case("tcn-block1", _tcn(init="xavier_uniform", bias=1), block_size=1),
 ]
 KNOBS = default_knobs(("drive", "tone"))
-for preset in sorted(wavenet.PRESETS):
+# Every preset of the zoo (WaveNet1-3, LSTM/GRU sizes, knob variants, named random TCNs),
+# with the knobs (where a preset has them) away from their defaults.
+for preset in zoo.PRESETS.values():
     CASES.append(
-        Case(preset, lambda p=preset: wavenet.build(p), block_size=256, length=2600 + 4096 // 2)
+        Case(
+            f"zoo-{preset.name}",
+            preset.make,
+            block_size=preset.block_size,
+            knobs="off-default",
+            length=4700,
+        )
     )
 CASES += [
     Case(
@@ -116,8 +126,6 @@ CASES += [
         lambda: wavenet.WaveNet([1, 3, 9], 5, 2, "tanh", in_channels=2, out_channels=2, seed=4),
     ),
 ]
-for preset in sorted(recurrent.PRESETS):
-    CASES.append(Case(preset, lambda p=preset: recurrent.build(p), block_size=32))
 CASES += [
     Case(
         "lstm8-knobs",
@@ -186,9 +194,13 @@ def test_zoo_parity(case: Case, outdir) -> None:
         module, path, block_size=case.block_size, sample_rate=SR, **case.export_kwargs
     )
     info = module.nnfx_info  # type: ignore[attr-defined]
-    knobs = case.knobs if case.knobs is not None else [p.default for p in info.params]
-    if case.knobs is not None:
-        assert knobs != [p.default for p in info.params]
+    defaults = [p.default for p in info.params]
+    if case.knobs == "off-default":
+        knobs = [p.minimum + 0.8 * (p.maximum - p.minimum) for p in info.params]
+    else:
+        knobs = defaults if case.knobs is None else list(case.knobs)  # type: ignore[arg-type]
+    if case.knobs is not None and info.params:
+        assert knobs != defaults
     length = max(case.length, report.lookback + 3 * case.block_size)
     x = _signal(info.in_channels, length, seed=len(case.name))
 
