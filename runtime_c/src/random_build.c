@@ -1,0 +1,416 @@
+/*
+ * random_build.c - turns a random-network recipe into a complete nnfx model
+ * file (ONNX bytes) through the in-memory ONNX model and its writer.
+ *
+ * The graph is the one of docs/random-networks.md ("The graph"), with the
+ * activations written as the plain ONNX ops the Python exporter uses
+ * (gelu as the Erf pattern, rrelu as LeakyRelu(11/48), softshrink as Shrink,
+ * sine30 as Mul(30) then Sin). All memory here is this file's own: the model
+ * struct is filled with pointers into one builder and released by it, not by
+ * nnfx_onnx_model_free.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "nnfx_host.h"
+#include "onnx_model.h"
+
+/* Everything the graph needs, counted generously from the recipe. */
+typedef struct {
+    nnfx_onnx_model m;
+    int cap_nodes, cap_inits, cap_props;
+    /* Owned blocks, freed at the end. */
+    void **blocks;
+    int n_blocks, cap_blocks;
+    nnfx_result rc;
+} builder;
+
+static void *b_alloc(builder *b, size_t size)
+{
+    void *p;
+    if (b->rc != NNFX_OK)
+        return NULL;
+    if (b->n_blocks == b->cap_blocks) {
+        int cap = b->cap_blocks ? b->cap_blocks * 2 : 64;
+        void **nb = (void **)nnfx__realloc(b->blocks, (size_t)cap * sizeof(void *));
+        if (!nb) {
+            b->rc = NNFX_ERR_NOMEM;
+            return NULL;
+        }
+        b->blocks = nb;
+        b->cap_blocks = cap;
+    }
+    p = nnfx__calloc(1, size ? size : 1);
+    if (!p) {
+        b->rc = NNFX_ERR_NOMEM;
+        return NULL;
+    }
+    b->blocks[b->n_blocks++] = p;
+    return p;
+}
+
+static char *b_str(builder *b, const char *s)
+{
+    size_t n = strlen(s);
+    char *d = (char *)b_alloc(b, n + 1);
+    if (d)
+        memcpy(d, s, n + 1);
+    return d;
+}
+
+static void b_release(builder *b)
+{
+    int i;
+    for (i = 0; i < b->n_blocks; i++)
+        nnfx__free(b->blocks[i]);
+    nnfx__free(b->blocks);
+    b->blocks = NULL;
+    b->n_blocks = b->cap_blocks = 0;
+}
+
+static nnfx_onnx_tensor *add_init(builder *b, const char *name, int ndim, const int64_t *dims)
+{
+    nnfx_onnx_tensor *t;
+    int64_t count = 1;
+    int i;
+    if (b->rc != NNFX_OK || b->m.n_initializers >= b->cap_inits) {
+        if (b->rc == NNFX_OK)
+            b->rc = NNFX_ERR_LIMIT;
+        return NULL;
+    }
+    t = &b->m.initializers[b->m.n_initializers++];
+    t->name = b_str(b, name);
+    t->dtype = NNFX_DT_FLOAT;
+    t->ndim = ndim;
+    for (i = 0; i < ndim; i++) {
+        t->dims[i] = dims[i];
+        count *= dims[i];
+    }
+    t->count = count;
+    t->data = b_alloc(b, (size_t)count * sizeof(float));
+    return t;
+}
+
+static nnfx_onnx_tensor *add_scalar(builder *b, const char *name, float v)
+{
+    nnfx_onnx_tensor *t = add_init(b, name, 0, NULL);
+    if (t && t->data)
+        ((float *)t->data)[0] = v;
+    return t;
+}
+
+static nnfx_onnx_node *add_node(builder *b, const char *op, const char *name, const char *in0,
+                                const char *in1, const char *in2, const char *out, int n_attrs)
+{
+    nnfx_onnx_node *n;
+    const char *ins[3];
+    int i, k = 0;
+    if (b->rc != NNFX_OK || b->m.n_nodes >= b->cap_nodes) {
+        if (b->rc == NNFX_OK)
+            b->rc = NNFX_ERR_LIMIT;
+        return NULL;
+    }
+    ins[0] = in0;
+    ins[1] = in1;
+    ins[2] = in2;
+    n = &b->m.nodes[b->m.n_nodes++];
+    n->name = b_str(b, name);
+    n->op_type = b_str(b, op);
+    n->domain = b_str(b, "");
+    for (i = 0; i < 3; i++)
+        if (ins[i])
+            k = i + 1;
+    n->n_inputs = k;
+    n->inputs = (char **)b_alloc(b, (size_t)(k ? k : 1) * sizeof(char *));
+    for (i = 0; n->inputs && i < k; i++)
+        n->inputs[i] = b_str(b, ins[i]);
+    n->n_outputs = 1;
+    n->outputs = (char **)b_alloc(b, sizeof(char *));
+    if (n->outputs)
+        n->outputs[0] = b_str(b, out);
+    n->n_attrs = 0;
+    n->attrs = (nnfx_onnx_attr *)b_alloc(b, (size_t)(n_attrs ? n_attrs : 1) * sizeof(nnfx_onnx_attr));
+    return n;
+}
+
+static nnfx_onnx_attr *next_attr(builder *b, nnfx_onnx_node *n, const char *name, int type)
+{
+    nnfx_onnx_attr *a;
+    if (!n || !n->attrs)
+        return NULL;
+    a = &n->attrs[n->n_attrs++];
+    a->name = b_str(b, name);
+    a->type = type;
+    return a;
+}
+
+static void attr_f(builder *b, nnfx_onnx_node *n, const char *name, float v)
+{
+    nnfx_onnx_attr *a = next_attr(b, n, name, NNFX_ATTR_FLOAT);
+    if (a)
+        a->f = v;
+}
+
+static void attr_i(builder *b, nnfx_onnx_node *n, const char *name, int64_t v)
+{
+    nnfx_onnx_attr *a = next_attr(b, n, name, NNFX_ATTR_INT);
+    if (a)
+        a->i = v;
+}
+
+static void attr_ints(builder *b, nnfx_onnx_node *n, const char *name, const int64_t *v, size_t k)
+{
+    nnfx_onnx_attr *a = next_attr(b, n, name, NNFX_ATTR_INTS);
+    if (!a)
+        return;
+    a->ints = (int64_t *)b_alloc(b, k * sizeof(int64_t));
+    if (a->ints)
+        memcpy(a->ints, v, k * sizeof(int64_t));
+    a->n = k;
+}
+
+static void add_prop(builder *b, const char *key, const char *value)
+{
+    nnfx_onnx_prop *p;
+    if (b->rc != NNFX_OK || b->m.n_props >= b->cap_props) {
+        if (b->rc == NNFX_OK)
+            b->rc = NNFX_ERR_LIMIT;
+        return;
+    }
+    p = &b->m.props[b->m.n_props++];
+    p->key = b_str(b, key);
+    p->value = b_str(b, value);
+}
+
+static void add_prop_long(builder *b, const char *key, long v)
+{
+    char s[32];
+    snprintf(s, sizeof s, "%ld", v);
+    add_prop(b, key, s);
+}
+
+/* Appends the activation after `x`; returns the name of its output (in `out`). */
+static void add_activation(builder *b, nnfx_activation act, int l, const char *x, char *out,
+                           size_t cap)
+{
+    char nm[64], t1[64], t2[64], t3[64], t4[64], c1[64], c2[64], c3[64];
+    nnfx_onnx_node *n;
+    snprintf(out, cap, "act%d", l);
+    snprintf(nm, sizeof nm, "act%d", l);
+    switch (act) {
+    case NNFX_ACT_LINEAR:
+        snprintf(out, cap, "%s", x);
+        return;
+    case NNFX_ACT_LEAKYRELU:
+    case NNFX_ACT_RRELU:
+        n = add_node(b, "LeakyRelu", nm, x, NULL, NULL, out, 1);
+        attr_f(b, n, "alpha", act == NNFX_ACT_LEAKYRELU ? 0.2f : (float)(11.0 / 48.0));
+        return;
+    case NNFX_ACT_TANH:
+        add_node(b, "Tanh", nm, x, NULL, NULL, out, 0);
+        return;
+    case NNFX_ACT_SIGMOID:
+        add_node(b, "Sigmoid", nm, x, NULL, NULL, out, 0);
+        return;
+    case NNFX_ACT_RELU:
+        add_node(b, "Relu", nm, x, NULL, NULL, out, 0);
+        return;
+    case NNFX_ACT_ELU:
+        n = add_node(b, "Elu", nm, x, NULL, NULL, out, 1);
+        attr_f(b, n, "alpha", 1.0f);
+        return;
+    case NNFX_ACT_SELU:
+        n = add_node(b, "Selu", nm, x, NULL, NULL, out, 2);
+        attr_f(b, n, "alpha", 1.67326319217681884765625f);
+        attr_f(b, n, "gamma", 1.05070102214813232421875f);
+        return;
+    case NNFX_ACT_GELU:
+        /* 0.5 * x * (1 + erf(x / sqrt(2))), as torch exports it at opset 17. */
+        snprintf(c1, sizeof c1, "gelu%d_sqrt2", l);
+        snprintf(c2, sizeof c2, "gelu%d_one", l);
+        snprintf(c3, sizeof c3, "gelu%d_half", l);
+        add_scalar(b, c1, 1.4142135381698608f);
+        add_scalar(b, c2, 1.0f);
+        add_scalar(b, c3, 0.5f);
+        snprintf(t1, sizeof t1, "gelu%d_div", l);
+        snprintf(t2, sizeof t2, "gelu%d_erf", l);
+        snprintf(t3, sizeof t3, "gelu%d_add", l);
+        snprintf(t4, sizeof t4, "gelu%d_mul", l);
+        add_node(b, "Div", t1, x, c1, NULL, t1, 0);
+        add_node(b, "Erf", t2, t1, NULL, NULL, t2, 0);
+        add_node(b, "Add", t3, t2, c2, NULL, t3, 0);
+        add_node(b, "Mul", t4, x, t3, NULL, t4, 0);
+        add_node(b, "Mul", nm, t4, c3, NULL, out, 0);
+        return;
+    case NNFX_ACT_SOFTPLUS:
+        add_node(b, "Softplus", nm, x, NULL, NULL, out, 0);
+        return;
+    case NNFX_ACT_SOFTSHRINK:
+        n = add_node(b, "Shrink", nm, x, NULL, NULL, out, 2);
+        attr_f(b, n, "bias", 0.5f);
+        attr_f(b, n, "lambd", 0.5f);
+        return;
+    case NNFX_ACT_SINE:
+        add_node(b, "Sin", nm, x, NULL, NULL, out, 0);
+        return;
+    case NNFX_ACT_SINE30:
+        snprintf(c1, sizeof c1, "sine%d_30", l);
+        snprintf(t1, sizeof t1, "sine%d_mul", l);
+        add_scalar(b, c1, 30.0f);
+        add_node(b, "Mul", t1, x, c1, NULL, t1, 0);
+        add_node(b, "Sin", nm, t1, NULL, NULL, out, 0);
+        return;
+    default:
+        b->rc = NNFX_ERR_INVALID_ARG;
+        return;
+    }
+}
+
+static void set_io(nnfx_onnx_value_info *v, char *name, int64_t c, int64_t t)
+{
+    v->name = name;
+    v->elem_type = NNFX_DT_FLOAT;
+    v->ndim = 3;
+    v->dims[0] = 1;
+    v->dims[1] = c;
+    v->dims[2] = t;
+}
+
+nnfx_result nnfx_random_build(const nnfx_random_recipe *r, int block_size, double sample_rate,
+                              uint8_t **out_data, size_t *out_size, nnfx_error *err)
+{
+    builder b;
+    nnfx_result rc;
+    long rf;
+    int l, L;
+    char cur[64], next[64], nm[64], wname[64], bname[64], text[1024];
+    if (out_data)
+        *out_data = NULL;
+    if (out_size)
+        *out_size = 0;
+    if (!out_data || !out_size)
+        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "random build: NULL output pointer");
+    rc = nnfx_random_recipe_validate(r, err);
+    if (rc != NNFX_OK)
+        return rc;
+    if (block_size < 1 || block_size > 65536)
+        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
+                              "random build: block size %d is out of range 1-65536", block_size);
+    if (!(sample_rate > 0.0 && sample_rate <= 1e6))
+        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
+                              "random build: sample rate %g is out of range (0, 1e6] Hz",
+                              sample_rate);
+    rf = nnfx_random_receptive_field(r);
+    L = r->layers;
+    memset(&b, 0, sizeof b);
+    b.rc = NNFX_OK;
+    b.cap_nodes = 6 * L + 4;
+    b.cap_inits = 2 * L + 3 * L + 4;
+    b.cap_props = 20;
+    b.m.ir_version = 8;
+    b.m.opset = 17;
+    b.m.producer_name = b_str(&b, "nnfx-c");
+    b.m.graph_name = b_str(&b, "random_tcn");
+    b.m.nodes = (nnfx_onnx_node *)b_alloc(&b, (size_t)b.cap_nodes * sizeof(nnfx_onnx_node));
+    b.m.initializers =
+        (nnfx_onnx_tensor *)b_alloc(&b, (size_t)b.cap_inits * sizeof(nnfx_onnx_tensor));
+    b.m.props = (nnfx_onnx_prop *)b_alloc(&b, (size_t)b.cap_props * sizeof(nnfx_onnx_prop));
+    b.m.inputs = (nnfx_onnx_value_info *)b_alloc(&b, sizeof(nnfx_onnx_value_info));
+    b.m.outputs = (nnfx_onnx_value_info *)b_alloc(&b, sizeof(nnfx_onnx_value_info));
+    if (b.rc != NNFX_OK)
+        goto fail;
+    b.m.n_inputs = b.m.n_outputs = 1;
+    set_io(&b.m.inputs[0], b_str(&b, "audio_in"), r->in_channels, rf - 1 + block_size);
+    set_io(&b.m.outputs[0], b_str(&b, "audio_out"), r->out_channels, block_size);
+
+    snprintf(cur, sizeof cur, "audio_in");
+    if (r->in_gain_db != 0.0) {
+        add_scalar(&b, "in_gain", (float)pow(10.0, r->in_gain_db / 20.0));
+        add_node(&b, "Mul", "in_gain_mul", cur, "in_gain", NULL, "in_gained", 0);
+        snprintf(cur, sizeof cur, "in_gained");
+    }
+    for (l = 0; l < L && b.rc == NNFX_OK; l++) {
+        int cout, cin_g, groups;
+        long d;
+        int64_t wdims[3], k1[1], pads[2], one[1], dil[1];
+        nnfx_onnx_tensor *w, *bias = NULL;
+        nnfx_onnx_node *n;
+        nnfx_random_layer_shape(r, l, &cout, &cin_g, &groups, &d);
+        wdims[0] = cout;
+        wdims[1] = cin_g;
+        wdims[2] = r->kernel;
+        snprintf(wname, sizeof wname, "conv%d.weight", l);
+        snprintf(bname, sizeof bname, "conv%d.bias", l);
+        w = add_init(&b, wname, 3, wdims);
+        if (r->bias)
+            bias = add_init(&b, bname, 1, wdims);
+        if (b.rc != NNFX_OK)
+            break;
+        rc = nnfx_random_layer_weights(r, l, (float *)w->data, bias ? (float *)bias->data : NULL,
+                                       err);
+        if (rc != NNFX_OK) {
+            b_release(&b);
+            return rc;
+        }
+        snprintf(nm, sizeof nm, "conv%d", l);
+        if (l == L - 1 && r->out_gain_db == 0.0)
+            snprintf(next, sizeof next, "audio_out");
+        else
+            snprintf(next, sizeof next, "conv%d_out", l);
+        n = add_node(&b, "Conv", nm, cur, wname, r->bias ? bname : NULL, next, 5);
+        k1[0] = r->kernel;
+        pads[0] = pads[1] = 0;
+        one[0] = 1;
+        dil[0] = (int64_t)d;
+        attr_ints(&b, n, "dilations", dil, 1);
+        attr_i(&b, n, "group", groups);
+        attr_ints(&b, n, "kernel_shape", k1, 1);
+        attr_ints(&b, n, "pads", pads, 2);
+        attr_ints(&b, n, "strides", one, 1);
+        snprintf(cur, sizeof cur, "%s", next);
+        if (l < L - 1) {
+            add_activation(&b, r->activation, l, cur, next, sizeof next);
+            snprintf(cur, sizeof cur, "%s", next);
+        }
+    }
+    if (b.rc == NNFX_OK && r->out_gain_db != 0.0) {
+        add_scalar(&b, "out_gain", (float)pow(10.0, r->out_gain_db / 20.0));
+        add_node(&b, "Mul", "out_gain_mul", cur, "out_gain", NULL, "audio_out", 0);
+    }
+
+    add_prop(&b, "nnfx.format_version", "1");
+    snprintf(text, sizeof text, "%.17g", sample_rate);
+    add_prop(&b, "nnfx.sample_rate", text);
+    add_prop_long(&b, "nnfx.block_size", block_size);
+    add_prop_long(&b, "nnfx.lookback", rf - 1);
+    add_prop_long(&b, "nnfx.receptive_field", rf);
+    add_prop_long(&b, "nnfx.in_channels", r->in_channels);
+    add_prop_long(&b, "nnfx.out_channels", r->out_channels);
+    add_prop(&b, "nnfx.latency", "0");
+    add_prop(&b, "nnfx.params", "[]");
+    nnfx_random_architecture_json(r, text, sizeof text);
+    add_prop(&b, "nnfx.architecture", text);
+    snprintf(text, sizeof text, "random %s/%s seed %lu",
+             nnfx_activation_name(r->activation), nnfx_init_name(r->init),
+             (unsigned long)r->seed);
+    add_prop(&b, "nnfx.name", text);
+    add_prop(&b, "nnfx.description",
+             "randomized TCN built by the nnfx C designer (docs/random-networks.md)");
+    add_prop_long(&b, "nnfx.parameter_count", nnfx_random_parameter_count(r));
+    add_prop_long(&b, "nnfx.macs_per_sample", nnfx_random_macs_per_sample(r));
+    add_prop(&b, "nnfx.exporter", "nnfx-c " NNFX_VERSION_STRING);
+    if (b.rc != NNFX_OK)
+        goto fail;
+    rc = nnfx_onnx_model_serialize(&b.m, out_data, out_size, err);
+    b_release(&b);
+    return rc;
+fail:
+    rc = b.rc;
+    b_release(&b);
+    return nnfx_set_error(err, rc, "random build: %s while building the graph",
+                          rc == NNFX_ERR_NOMEM ? "out of memory" : "internal capacity exceeded");
+}
+
+void nnfx_free_bytes(void *p) { nnfx__free(p); }
