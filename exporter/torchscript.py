@@ -74,7 +74,8 @@ def _source(spec: _Spec, lookback: int, out_channels: int) -> str:
         "    def __init__(self, inner: torch.nn.Module, defaults: List[float]) -> None:",
         "        super().__init__()",
         "        self.inner = inner",
-        f"        self.register_buffer('forward_params', torch.tensor([{cin}, 1, {out_channels}, 1]))",
+        "        self.register_buffer('forward_params', "
+        f"torch.tensor([{cin}, 1, {out_channels}, 1]))",
         f"        self.register_buffer('history', torch.zeros(1, {cin}, {lookback}))",
         "        self.register_buffer('knobs', torch.tensor([defaults], dtype=torch.float32))",
     ]
