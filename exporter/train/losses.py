@@ -2,9 +2,12 @@
 
 Every module here is called as ``loss(output, target)`` with two tensors of
 the same shape ``[batch, channels, frames]`` and returns a scalar (the mean
-over the batch) when ``reduction="mean"`` or one value per batch item, shape
-``[batch]``, when ``reduction="none"``. Channels and frames are summed
-inside each item. Target is the second argument, as in PyTorch.
+over the batch) when ``reduction="mean"``, one value per batch item, shape
+``[batch]``, when ``reduction="none"``, or, for the ratio losses, the ratio
+of the batch's summed error to its summed energy when ``reduction="pooled"``
+(what training uses: a segment that happens to be silent cannot blow the
+loss up). Channels and frames are summed inside each item. Target is the
+second argument, as in PyTorch.
 
 - ``PreEmphasis``: the filter applied to both signals before the ESR.
 - ``ESRLoss``: error-to-signal ratio ``sum((t - o)^2) / sum(t^2)`` after
@@ -27,12 +30,22 @@ EPS = 1e-8
 PRE_EMPHASIS = ("fir", "aweight", "none")
 
 
+REDUCTIONS = ("mean", "none", "pooled")
+
+
+def _ratio(num: torch.Tensor, den: torch.Tensor, reduction: str) -> torch.Tensor:
+    """Reduces per-item ratios ``num / den`` (both ``[batch]``)."""
+    if reduction == "pooled":
+        return num.sum() / (den.sum() + EPS)
+    return _reduce(num / (den + EPS), reduction)
+
+
 def _reduce(values: torch.Tensor, reduction: str) -> torch.Tensor:
     if reduction == "mean":
         return values.mean()
     if reduction == "none":
         return values
-    raise ValueError(f"reduction must be 'mean' or 'none', got {reduction!r}")
+    raise ValueError(f"reduction must be one of {', '.join(REDUCTIONS)}, got {reduction!r}")
 
 
 def _check(output: torch.Tensor, target: torch.Tensor) -> None:
@@ -94,11 +107,11 @@ class ESRLoss(nn.Module):
         o, t = self.pre(output), self.pre(target)
         err = (t - o).pow(2).sum(dim=(1, 2))
         energy = t.pow(2).sum(dim=(1, 2))
-        return _reduce(err / (energy + EPS), self.reduction)
+        return _ratio(err, energy, self.reduction)
 
 
 class DCLoss(nn.Module):
-    """Squared mean error relative to the target's mean power, per channel, averaged."""
+    """Squared mean error over mean target power: ``sum_c mean_t(t - o)^2 / sum_c mean_t(t^2)``."""
 
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
@@ -106,9 +119,9 @@ class DCLoss(nn.Module):
 
     def forward(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         _check(output, target)
-        dc = (target - output).mean(dim=2).pow(2)
-        power = target.pow(2).mean(dim=2)
-        return _reduce((dc / (power + EPS)).mean(dim=1), self.reduction)
+        dc = (target - output).mean(dim=2).pow(2).sum(dim=1)
+        power = target.pow(2).mean(dim=2).sum(dim=1)
+        return _ratio(dc, power, self.reduction)
 
 
 class ESRDCLoss(nn.Module):

@@ -1,0 +1,83 @@
+"""``--arch``/``--preset`` -> a zoo module to train (the zoo's classes, unchanged).
+
+- ``wavenet``: the zoo presets ``wavenet1..3`` plus ``wavenet-small`` (10 layers,
+  dilations 1..512, 8 channels, gated), knobs through FiLM.
+- ``lstm``/``gru``: the recurrent presets (``lstm16`` ... ``gru32``), knobs
+  concatenated to every frame, input skip on.
+- ``tcn``: a residual TCN: the zoo's WaveNet class with a plain ``tanh``
+  activation and no gate (dilated valid convolutions, 1x1 residuals, linear
+  mixer). ``tcn`` has dilations 1..512 and 8 channels; ``tcn-delay`` has
+  dilations 1..2048 (receptive field 8191 frames, 171 ms at 48 kHz) and 16
+  channels, for delay effects.
+
+The randomized TCN of the zoo is not offered: its file records the recipe and
+seed from which any host may rebuild its weights, which trained weights would
+contradict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from nnfx.errors import NnfxError
+from nnfx.exporter.base import ParamSpec
+from torch import nn
+
+ARCHS = ("wavenet", "lstm", "gru", "tcn")
+
+# arch -> preset -> description; the first preset of each arch is its default.
+PRESETS: dict[str, dict[str, str]] = {
+    "wavenet": {
+        "wavenet-small": "10 layers, dilations 1..512, 8 channels, gated",
+        "wavenet1": "10 layers, dilations 1..512, 16 channels, gated",
+        "wavenet2": "18 layers, dilations 1..256 twice, 8 channels, gated",
+        "wavenet3": "18 layers, dilations 1..256 twice, 16 channels, gated",
+    },
+    "lstm": {
+        "lstm32": "LSTM, 1 layer of 32 units",
+        "lstm16": "LSTM, 1 layer of 16 units",
+        "lstm64": "LSTM, 1 layer of 64 units",
+        "lstm32x2": "LSTM, 2 layers of 32 units",
+    },
+    "gru": {
+        "gru32": "GRU, 1 layer of 32 units",
+        "gru16": "GRU, 1 layer of 16 units",
+    },
+    "tcn": {
+        "tcn": "residual TCN, dilations 1..512, 8 channels, tanh",
+        "tcn-delay": "residual TCN, dilations 1..2048, 16 channels, tanh",
+    },
+}
+
+
+def default_preset(arch: str) -> str:
+    return next(iter(PRESETS[arch]))
+
+
+def build(arch: str, preset: str | None = None, knobs: Sequence[ParamSpec] = (),
+          seed: int = 0) -> nn.Module:
+    """A freshly initialised module of ``arch``/``preset`` with ``knobs``."""
+    if arch not in ARCHS:
+        raise NnfxError(f"unknown --arch {arch!r}; choose one of {', '.join(ARCHS)}")
+    name = preset or default_preset(arch)
+    if name not in PRESETS[arch]:
+        raise NnfxError(
+            f"unknown --preset {name!r} for --arch {arch}; choose one of "
+            f"{', '.join(PRESETS[arch])}"
+        )
+    knobs = list(knobs)
+    if arch in ("lstm", "gru"):
+        from nnfx.exporter import recurrent
+
+        return recurrent.build(name, params=knobs, seed=seed)
+    from nnfx.exporter import wavenet
+
+    if name in wavenet.PRESETS:
+        return wavenet.build(name, params=knobs, seed=seed)
+    dilations, channels, activation = {
+        "wavenet-small": ([2**i for i in range(10)], 8, "gated"),
+        "tcn": ([2**i for i in range(10)], 8, "tanh"),
+        "tcn-delay": ([2**i for i in range(12)], 16, "tanh"),
+    }[name]
+    return wavenet.WaveNet(dilations, channels, 3, activation, params=knobs, seed=seed,
+                           name=name)
