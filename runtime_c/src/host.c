@@ -111,8 +111,8 @@ nnfx_result nnfx_host_new(const nnfx_host_config *cfg, nnfx_host **out, nnfx_err
     nnfx__atomic_store_i32(&h->dc_mode, -1);
     h->mix = 1.0f;
     h->recipe = nnfx_random_recipe_init();
-    h->recipe.in_channels = cfg->in_channels >= 2 ? 2 : 1;
-    h->recipe.out_channels = cfg->out_channels >= 2 ? 2 : 1;
+    h->recipe.in_channels = cfg->in_channels == 2 ? 2 : 1;
+    h->recipe.out_channels = cfg->out_channels == 2 ? 2 : 1;
     if (nnfx__mutex_init(&h->mu) != 0) {
         nnfx__free(h->scratch_mem);
         nnfx__free(h->dry);
@@ -436,8 +436,10 @@ static void process_chunk(nnfx_host *h, const float *const *in, float *const *ou
         const float *d = h->dry[o], *w = h->wet[o];
         float *y = out[o];
         for (i = 0; i < n; i++) {
-            float m = d[i] + h->ramp_mix[i] * (w[i] - d[i]);
-            y[i] = m + h->ramp_bypass[i] * (d[i] - m);
+            /* Complementary weights: mix 1 gives the wet signal exactly, bypass 1 the dry. */
+            float mx = h->ramp_mix[i], b = h->ramp_bypass[i];
+            float m = d[i] * (1.0f - mx) + w[i] * mx;
+            y[i] = m * (1.0f - b) + d[i] * b;
         }
     }
 }

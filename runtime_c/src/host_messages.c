@@ -284,14 +284,17 @@ static nnfx_result msg_random(nnfx_host *h, const char *sel, int argc, const nnf
         if (rc != NNFX_OK)
             return rc;
     }
-    if (r.in_channels > h->cfg.in_channels && h->cfg.in_channels != 1)
+    if (r.in_channels != h->cfg.in_channels && r.in_channels != 1 && h->cfg.in_channels != 1)
         return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
-                              "random: in %d does not fit this object's %d inputs", r.in_channels,
-                              h->cfg.in_channels);
-    if (r.out_channels > h->cfg.out_channels && h->cfg.out_channels != 1)
+                              "random: in %d does not fit this object's %d inputs (allowed: 1%s)",
+                              r.in_channels, h->cfg.in_channels,
+                              h->cfg.in_channels == 2 ? " or 2" : "");
+    if (r.out_channels != h->cfg.out_channels && r.out_channels != 1 && h->cfg.out_channels != 1)
         return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
-                              "random: out %d does not fit this object's %d outputs",
-                              r.out_channels, h->cfg.out_channels);
+                              "random: out %d does not fit this object's %d outputs (allowed: "
+                              "1%s)",
+                              r.out_channels, h->cfg.out_channels,
+                              h->cfg.out_channels == 2 ? " or 2" : "");
     rc = nnfx_random_recipe_validate(&r, err);
     if (rc != NNFX_OK)
         return rc;
