@@ -309,7 +309,7 @@ static int nnfx_tilde_probe(t_nnfx_tilde *x, const char *path, int *nin, int *no
     nnfx_error err;
     cfg.max_block = 1; /* only the info is needed */
     if (nnfx_model_load_file(path, &cfg, &m, &err) != NNFX_OK) {
-        pd_error(x, "nnfx~: %s", err.message);
+        pd_error(x, "nnfx~: %s: %s; passing the signal through dry", path, err.message);
         return 0;
     }
     if (nnfx_model_info(m, &info) == NNFX_OK) {

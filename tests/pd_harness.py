@@ -1,0 +1,186 @@
+"""Helpers for the tests that drive real Pure Data in batch mode (tests/test_pd_*.py).
+
+- ``build_external()`` builds ``externals/pd/nnfx~.pd_linux`` once per process (a file lock
+  keeps parallel pytest workers from building into the same folder at once).
+- ``Canvas`` writes Pd patch files (objects, messages, subpatches, connections).
+- ``run_pd(patch, ...)`` runs ``pd -nogui -noaudio -batch -noprefs -stderr`` on a patch and
+  returns Pd's exit code and console text (post() and errors go to stderr).
+
+Pd 0.53 is the reference: sound goes in and out through tables ([soundfiler] read/write,
+``-bytes 4`` = float32 files) rather than writesf~, and patches end with ``;pd quit``.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PD_DIR = os.path.join(ROOT, "externals", "pd")
+EXTERNAL = os.path.join(PD_DIR, "nnfx~.pd_linux")
+SAMPLE_RATE = 48000
+
+_built = False
+
+
+def build_external() -> str:
+    """``make -C externals/pd`` (incremental), serialised across processes; returns the path."""
+    global _built
+    if _built and os.path.exists(EXTERNAL):
+        return EXTERNAL
+    lock = os.path.join(tempfile.gettempdir(), "nnfx-pd-build.lock")
+    with open(lock, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            proc = subprocess.run(
+                ["make", "-C", PD_DIR], capture_output=True, text=True, timeout=900
+            )
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+    if proc.returncode != 0:
+        raise AssertionError(f"make -C externals/pd failed:\n{proc.stdout[-3000:]}\n{proc.stderr}")
+    _built = True
+    return EXTERNAL
+
+
+def esc(text: str) -> str:
+    """Escape text for a Pd message box (semicolons, commas, dollars)."""
+    return text.replace("$", "\\$").replace(",", " \\,").replace(";", " \\;")
+
+
+@dataclass
+class Canvas:
+    """A Pd canvas: ``obj``/``msg`` return the object index used by ``connect``."""
+
+    name: str = ""
+    lines: list[str] = field(default_factory=list)
+    count: int = 0
+
+    def _add(self, line: str) -> int:
+        self.lines.append(line)
+        self.count += 1
+        return self.count - 1
+
+    def obj(self, text: str) -> int:
+        y = 10 + 25 * self.count
+        return self._add(f"#X obj 10 {y} {text};")
+
+    def msg(self, text: str) -> int:
+        y = 10 + 25 * self.count
+        return self._add(f"#X msg 10 {y} {esc(text)};")
+
+    def sub(self, child: Canvas) -> int:
+        """Embed ``child`` as [pd NAME]; returns its index in this canvas."""
+        self.lines.append(f"#N canvas 0 50 450 300 {child.name} 0;")
+        self.lines.extend(child.lines)
+        y = 10 + 25 * self.count
+        return self._add(f"#X restore 10 {y} pd {child.name};")
+
+    def connect(self, a: int, outlet: int, b: int, inlet: int) -> None:
+        self.lines.append(f"#X connect {a} {outlet} {b} {inlet};")
+
+    def chain(self, *indices: int) -> None:
+        """Connect outlet 0 of each object to inlet 0 of the next."""
+        for a, b in zip(indices, indices[1:], strict=False):
+            self.connect(a, 0, b, 0)
+
+    def text(self) -> str:
+        return "#N canvas 0 50 800 600 12;\n" + "\n".join(self.lines) + "\n"
+
+
+@dataclass
+class PdResult:
+    returncode: int
+    console: str  # everything Pd printed (stderr), post() and errors
+
+    def errors(self) -> list[str]:
+        return [ln for ln in self.console.splitlines() if "error" in ln.lower()]
+
+
+def run_pd(
+    patch: Canvas | str,
+    workdir: str,
+    *,
+    name: str = "test.pd",
+    timeout: float = 120.0,
+    extra: list[str] | None = None,
+    wrapper: list[str] | None = None,
+    path: str = PD_DIR,
+) -> PdResult:
+    """Write the patch into ``workdir`` and run Pd in batch mode at 48 kHz."""
+    build_external()
+    text = patch.text() if isinstance(patch, Canvas) else patch
+    file = os.path.join(workdir, name)
+    with open(file, "w") as f:
+        f.write(text)
+    pd = shutil.which("pd")
+    if pd is None:
+        raise AssertionError("Pure Data (pd) is not installed; .ci/setup installs puredata-core")
+    cmd = list(wrapper or []) + [pd, "-nogui", "-noaudio", "-batch", "-noprefs", "-stderr"]
+    cmd += ["-r", str(SAMPLE_RATE), "-path", path] + list(extra or []) + ["-open", file]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=workdir)
+    return PdResult(proc.returncode, proc.stdout + proc.stderr)
+
+
+def render_patch(
+    dut: Canvas,
+    inputs: dict[str, str],
+    outputs: dict[str, tuple[str, int]],
+    seconds: float,
+    *,
+    before: list[str] | None = None,
+    go: str | None = None,
+) -> Canvas:
+    """A patch around a device under test ``dut`` (a subpatch that plays and records its
+    tables when it receives ``start``).
+
+    On load: read the input tables, send the ``before`` messages (to Pd receivers, e.g.
+    "fx1 dcblock 0"), switch DSP on. Then, on load or when [r GO] fires if ``go`` is given:
+    50 ms later send ``start``; ``seconds`` + 150 ms later write the output tables as
+    float32 files and quit.
+
+    inputs: table -> mono sound file (the table is resized to it);
+    outputs: table -> (mono float32 sound file to write, table size in frames).
+    """
+    c = Canvas()
+    for table in inputs:
+        c.obj(f"table {table}")
+    for table, (_, size) in outputs.items():
+        c.obj(f"table {table} {size}")
+    lb = c.obj("loadbang")
+    t_load = c.obj("t b b b")
+    c.connect(lb, 0, t_load, 0)
+    sf_in = c.obj("soundfiler")
+    for table, path in inputs.items():
+        r = c.msg(f"read -resize {path} {table}")
+        c.connect(t_load, 2, r, 0)
+        c.connect(r, 0, sf_in, 0)
+    if before:
+        m = c.msg("; " + "; ".join(before))
+        c.connect(t_load, 1, m, 0)
+    dsp = c.msg("; pd dsp 1")
+    c.connect(t_load, 0, dsp, 0)
+    src = c.obj(f"r {go}") if go else lb
+    t_go = c.obj("t b b")
+    c.connect(src, 0, t_go, 0)
+    d_start = c.obj("delay 50")
+    s_start = c.obj("s start")
+    c.connect(t_go, 1, d_start, 0)
+    c.connect(d_start, 0, s_start, 0)
+    d_end = c.obj(f"delay {50 + 1000.0 * seconds + 100:.3f}")
+    c.connect(t_go, 0, d_end, 0)
+    sf_out = c.obj("soundfiler")
+    t_end = c.obj("t b b")
+    c.connect(d_end, 0, t_end, 0)
+    for table, (path, _) in outputs.items():
+        w = c.msg(f"write -bytes 4 {path} {table}")
+        c.connect(t_end, 1, w, 0)
+        c.connect(w, 0, sf_out, 0)
+    quit_msg = c.msg("; pd dsp 0; pd quit")
+    c.connect(t_end, 0, quit_msg, 0)
+    c.sub(dut)
+    return c

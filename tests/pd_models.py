@@ -1,0 +1,67 @@
+"""Model files and signals for the Pd tests: small random TCNs exported by the Python
+exporter (nnfx.export), cached per pytest process in a temporary folder."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Any
+
+import numpy as np
+import soundfile as sf
+
+_cache: dict[tuple[Any, ...], str] = {}
+_dir = tempfile.mkdtemp(prefix="nnfx-pd-models-")
+
+# Small recipes whose receptive fields stay below the test signals' silent lead-in.
+MONO = dict(layers=4, kernel=3, channels=6, growth=2, activation="tanh", init="xavier_normal",
+            in_gain_db=6.0, seed=11)                                    # R = 31
+STEREO = dict(layers=3, kernel=5, channels=4, growth=3, activation="elu", init="kaiming_uniform",
+              in_channels=2, out_channels=2, seed=5)                    # R = 53
+BIASED = dict(layers=5, kernel=3, channels=8, growth=2, activation="sine", init="uniform1",
+              bias=1, in_gain_db=-3.0, out_gain_db=-6.0, seed=77)        # R = 63, dc offset
+
+
+def random_model(block_size: int = 64, **keys: Any) -> str:
+    """Export the random TCN of ``keys`` (recipe keys) with nnfx.export; returns its path."""
+    key = (block_size, *sorted(keys.items()))
+    if key in _cache:
+        return _cache[key]
+    import nnfx
+    from nnfx.exporter.random_recipe import Recipe
+    from nnfx.exporter.random_tcn import RandomTCN
+
+    recipe = Recipe.from_dict(dict(keys)).validate()
+    path = os.path.join(_dir, f"m{len(_cache)}.onnx")
+    nnfx.export(RandomTCN(recipe), path, block_size=block_size, sample_rate=48000)
+    _cache[key] = path
+    return path
+
+
+def make_signal(frames: int, channels: int = 1, lead: int = 0, seed: int = 1) -> np.ndarray:
+    """[channels, lead + frames] float32: ``lead`` frames of silence, then a sweep with a
+    noise burst and a step (so that DC handling and transients show), peak below 1."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(frames) / 48000.0
+    out = np.zeros((channels, lead + frames), np.float32)
+    for c in range(channels):
+        f0, f1 = 60.0 * (c + 1), 6000.0
+        phase = 2 * np.pi * (f0 * t + (f1 - f0) * t**2 / (2 * t[-1] if frames > 1 else 1))
+        x = 0.5 * np.sin(phase)
+        burst = slice(frames // 3, frames // 3 + frames // 10)
+        x[burst] += 0.3 * rng.standard_normal(x[burst].shape[0])
+        x[2 * frames // 3 :] += 0.2
+        out[c, lead:] = x.astype(np.float32)
+    return out
+
+
+def write_wav(path: str, x: np.ndarray) -> str:
+    """[channels, frames] float32 -> a float32 WAV file (one table per channel in Pd)."""
+    sf.write(path, np.ascontiguousarray(x.T), 48000, subtype="FLOAT")
+    return path
+
+
+def read_wav(path: str) -> np.ndarray:
+    data, sr = sf.read(path, dtype="float32", always_2d=True)
+    assert sr == 48000, f"{path}: sample rate {sr}, expected 48000"
+    return data.T
