@@ -225,7 +225,8 @@ def _tree_mutation(kind: str) -> Callable[[random.Random, bytes, list[Field]], b
                 if payload and rng.random() < 0.5:
                     p[j].value = payload[: rng.randrange(len(payload))]
                 else:
-                    p[j].value = payload + bytes(rng.randrange(256) for _ in range(rng.randint(1, 9)))
+                    extra = bytes(rng.randrange(256) for _ in range(rng.randint(1, 9)))
+                    p[j].value = payload + extra
         elif kind == "repeat_many":
             parent[i + 1:i + 1] = [copy_tree([f])[0] for _ in range(rng.choice((50, 300)))]
         return encode_tree(t)
@@ -319,7 +320,7 @@ def _onnx_mutations() -> list[tuple[str, Callable[[random.Random, object], None]
         nodes = [n for n in m.graph.node if n.input]
         if nodes:
             n = rng.choice(nodes)
-            n.input[rng.randrange(len(n.input))] = "no_such_tensor_%d" % rng.randrange(100)
+            n.input[rng.randrange(len(n.input))] = f"no_such_tensor_{rng.randrange(100)}"
 
     def dup_output(rng, m):  # type: ignore[no-untyped-def]
         nodes = list(m.graph.node)

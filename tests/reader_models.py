@@ -1,14 +1,15 @@
 """Small plain-PyTorch models exported with torch.onnx.export (dynamo=False), used as
 sources for the reader tests and the hostile-file corpus.
 
-They follow the file contract's names (audio_in/audio_out, state_in.k/state_out.k) but
-carry no nnfx metadata beyond a couple of keys: the reader tests only need real ONNX
-bytes as torch writes them (Conv, Slice, Tanh/Sigmoid gates, LSTM, Gemm, Constant nodes
-holding tensors, int64 shapes).
+They follow the file contract (audio_in/audio_out, state_in.k/state_out.k, the required
+nnfx.* metadata added after export, no reference I/O) so that the full loader accepts
+them, and they are real ONNX bytes as torch writes them (Conv, Slice with shape
+arithmetic, Tanh/Sigmoid gates, LSTM, MatMul, Constant nodes holding int64 tensors).
 """
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import torch
@@ -71,27 +72,36 @@ def export_models(out_dir: Path, block: int = 32) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(1234)
     paths: list[Path] = []
-    specs: list[tuple[str, nn.Module, tuple[torch.Tensor, ...], list[str], list[str]]] = [
-        ("tcn", SmallTCN(), (torch.randn(1, 1, 6 + block),), ["audio_in"], ["audio_out"]),
-        ("gated", GatedBlock(), (torch.randn(1, 1, 4 + block),), ["audio_in"], ["audio_out"]),
+    # (name, module, example inputs, input names, output names, look-back M)
+    specs: list[tuple[str, nn.Module, tuple[torch.Tensor, ...], list[str], list[str], int]] = [
+        ("tcn", SmallTCN(), (torch.randn(1, 1, 6 + block),), ["audio_in"], ["audio_out"], 6),
+        ("gated", GatedBlock(), (torch.randn(1, 1, 4 + block),), ["audio_in"], ["audio_out"], 4),
         (
             "lstm",
             SmallLSTM(),
             (torch.randn(1, 1, block), torch.zeros(1, 1, 6), torch.zeros(1, 1, 6)),
             ["audio_in", "state_in.0", "state_in.1"],
             ["audio_out", "state_out.0", "state_out.1"],
+            0,
         ),
     ]
-    for name, model, args, inputs, outputs in specs:
+    for name, model, args, inputs, outputs, lookback in specs:
         path = out_dir / f"{name}.onnx"
         model.eval()
-        with torch.no_grad():
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # legacy-exporter deprecation and tracer notes
             torch.onnx.export(
                 model, args, str(path), input_names=inputs, output_names=outputs,
                 opset_version=17, dynamo=False,
             )
         proto = onnx.load(str(path))
-        for key, value in (("nnfx.name", name), ("nnfx.block_size", str(block))):
+        meta = {
+            "nnfx.format_version": "1", "nnfx.sample_rate": "48000",
+            "nnfx.block_size": str(block), "nnfx.lookback": str(lookback),
+            "nnfx.receptive_field": str(lookback + 1), "nnfx.in_channels": "1",
+            "nnfx.out_channels": "1", "nnfx.name": name,
+        }
+        for key, value in meta.items():
             entry = proto.metadata_props.add()
             entry.key, entry.value = key, value
         onnx.save(proto, str(path))

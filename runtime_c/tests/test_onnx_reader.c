@@ -189,7 +189,7 @@ static void dump_tensor(const nnfx_onnx_tensor *t)
     printf("tensor %s dtype=%d dims=[", t->name, (int)t->dtype);
     for (i = 0; i < t->ndim; i++)
         printf("%s%lld", i ? "," : "", (long long)t->dims[i]);
-    printf("] sum=%.9g\n", tensor_sum(t));
+    printf("] sum=%.17g\n", tensor_sum(t));
 }
 
 static void dump(const nnfx_onnx_model *m)
@@ -236,6 +236,11 @@ static void dump(const nnfx_onnx_model *m)
                 printf(" floats=");
                 for (k = 0; k < a->n; k++)
                     printf("%s%.9g", k ? "," : "", a->floats[k]);
+                break;
+            case NNFX_ATTR_STRINGS:
+                printf(" strings=");
+                for (k = 0; k < a->n; k++)
+                    printf("%s%s", k ? "," : "", a->strings[k]);
                 break;
             case NNFX_ATTR_TENSOR: printf("\n    "); dump_tensor(a->t); continue;
             }
