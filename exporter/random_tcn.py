@@ -26,6 +26,8 @@ sine30         Mul(30), Sin
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from nnfx.exporter.base import ExportInfo
 from nnfx.exporter.random_recipe import ACTIVATIONS, Recipe
@@ -49,6 +51,40 @@ class Sine(nn.Module):
 
     def extra_repr(self) -> str:
         return f"scale={self.scale:g}"
+
+
+class _ShrinkFunction(torch.autograd.Function):
+    """softshrink whose ONNX form is the single op Shrink (the legacy exporter would otherwise
+    write Greater/Less/Where/Sub/Add)."""
+
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor, lambd: float) -> torch.Tensor:
+        ctx.save_for_backward(x)
+        ctx.lambd = lambd
+        return torch.nn.functional.softshrink(x, lambd)
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
+        (x,) = ctx.saved_tensors
+        return grad * (x.abs() > ctx.lambd).to(grad.dtype), None
+
+    @staticmethod
+    def symbolic(g: Any, x: Any, lambd: float) -> Any:
+        return g.op("Shrink", x, lambd_f=lambd, bias_f=lambd)
+
+
+class SoftShrink(nn.Module):
+    """x - lambd above lambd, x + lambd below -lambd, 0 between; exported as ONNX Shrink."""
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        super().__init__()
+        self.lambd = float(lambd)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return _ShrinkFunction.apply(x, self.lambd)
+
+    def extra_repr(self) -> str:
+        return f"lambd={self.lambd:g}"
 
 
 class Gain(nn.Module):
@@ -75,7 +111,7 @@ def make_activation(name: str) -> nn.Module:
         "gelu": lambda: nn.GELU(approximate="none"),
         "rrelu": lambda: nn.LeakyReLU(RRELU_SLOPE),
         "softplus": lambda: nn.Softplus(beta=1.0, threshold=20.0),
-        "softshrink": lambda: nn.Softshrink(0.5),
+        "softshrink": lambda: SoftShrink(0.5),
         "sine": lambda: Sine(1.0),
         "sine30": lambda: Sine(30.0),
     }
