@@ -78,6 +78,7 @@ class TrainResult:
     history: list[Epoch] = field(default_factory=list)
     best_epoch: int = 0
     best_val_loss: float = math.inf
+    initial_val_loss: float = math.nan  # the untrained model's validation loss
     steps: int = 0
     seconds: float = 0.0
     stopped_because: str = ""
@@ -204,6 +205,8 @@ def train(trainee: Trainee, clips: list[Clip], cfg: TrainConfig,
         per_step = cfg.batch_size * cfg.segment
     steps_per_epoch = cfg.steps_per_epoch or max(1, math.ceil(frames / per_step))
     result = TrainResult()
+    result.initial_val_loss = evaluate(trainee, val_clips, loss_fn, device)[0]
+    module.train()
     best_state = copy.deepcopy(module.state_dict())
     progress = _Progress(cfg.progress)
     start = time.monotonic()

@@ -196,6 +196,8 @@ def run(opts: Options) -> dict[str, object]:
         "steps": result.steps,
         "epochs": len(result.history),
         "best_epoch": result.best_epoch,
+        "initial_val_loss": result.initial_val_loss,
+        "best_val_loss": result.best_val_loss,
         "stopped_because": result.stopped_because,
         "train_seconds": result.seconds,
         "export_seconds": export_seconds,
