@@ -43,7 +43,10 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
 
 
 def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = main(argv)
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse's own errors (bad option values) exit 2
+        code = int(exc.code or 0)
     out, err = capsys.readouterr()
     return code, out, err
 
