@@ -1,0 +1,647 @@
+/*
+ * model.c - the public model API of nnfx.h: load (file/memory), metadata checks, knobs,
+ * info, verify against the embedded reference, free. Planning is in plan.c, running in
+ * exec.c.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "engine.h"
+#include "json.h"
+
+#define NX_MAX_BLOCK_LIMIT (1 << 20)
+#define NX_MAX_CHANNELS 64
+
+/* Strict decimal integer (optional sign, digits only). Returns 1 on success. */
+static int parse_int(const char *s, long long *out)
+{
+    char *end;
+    long long v;
+    if (!s || !*s)
+        return 0;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno || *end || end == s)
+        return 0;
+    *out = v;
+    return 1;
+}
+
+static int parse_double(const char *s, double *out)
+{
+    char *end;
+    double v;
+    if (!s || !*s)
+        return 0;
+    errno = 0;
+    v = strtod(s, &end);
+    if (errno || *end || end == s || !(v == v) || v > 1e300 || v < -1e300)
+        return 0;
+    *out = v;
+    return 1;
+}
+
+static nnfx_result meta_int(const nnfx_onnx_model *om, const char *key, int required,
+                            long long lo, long long hi, long long *out, nnfx_error *err)
+{
+    const char *s = nnfx_onnx_prop_get(om, key);
+    if (!s) {
+        if (required)
+            return nnfx_set_error(err, NNFX_ERR_FORMAT, "required metadata '%s' is missing", key);
+        return NNFX_OK;
+    }
+    if (!parse_int(s, out) || *out < lo || *out > hi)
+        return nnfx_set_error(err, NNFX_ERR_FORMAT,
+                              "metadata '%s' = '%.40s': expected an integer in [%lld, %lld]", key,
+                              s, lo, hi);
+    return NNFX_OK;
+}
+
+/* ------------------------------------------------------------ knobs */
+
+static nnfx_result load_params(nnfx_model *m, const nnfx_onnx_model *om, nnfx_error *err)
+{
+    const char *txt = nnfx_onnx_prop_get(om, "nnfx.params");
+    nnfx__json *j = NULL;
+    const nnfx__json *it;
+    int i;
+    nnfx_result r;
+    m->P = m->params >= 0 ? (int)m->v[m->params].dims[1] : 0;
+    if (!txt) {
+        if (m->P > 0)
+            return nnfx_set_error(err, NNFX_ERR_FORMAT,
+                                  "the graph has %d knobs (input 'params') but metadata "
+                                  "'nnfx.params' is missing", m->P);
+        return NNFX_OK;
+    }
+    r = nnfx__json_parse(txt, strlen(txt), &j, err);
+    if (r)
+        return nnfx_error_prefix(err, "metadata 'nnfx.params': ");
+    if (j->type != NNFX_JSON_ARRAY) {
+        nnfx__json_free(j);
+        return nnfx_set_error(err, NNFX_ERR_FORMAT, "metadata 'nnfx.params' is not a JSON list");
+    }
+    if ((int)j->count != m->P) {
+        int cnt = (int)j->count;
+        nnfx__json_free(j);
+        return nnfx_set_error(err, NNFX_ERR_FORMAT,
+                              "metadata 'nnfx.params' lists %d knobs but input 'params' has %d",
+                              cnt, m->P);
+    }
+    if (m->P == 0) {
+        nnfx__json_free(j);
+        return NNFX_OK;
+    }
+    m->pinfo = (nnfx_param_info *)nnfx__calloc((size_t)m->P, sizeof *m->pinfo);
+    m->pvals = (float *)nnfx__calloc((size_t)m->P, sizeof(float));
+    if (!m->pinfo || !m->pvals) {
+        nnfx__json_free(j);
+        return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
+    }
+    for (i = 0, it = j->child; it; it = it->next, i++) {
+        const nnfx__json *nm = nnfx__json_get(it, "name"), *mn = nnfx__json_get(it, "min");
+        const nnfx__json *mx = nnfx__json_get(it, "max"), *df = nnfx__json_get(it, "default");
+        const nnfx__json *un = nnfx__json_get(it, "unit");
+        nnfx_param_info *p = &m->pinfo[i];
+        if (!nm || nm->type != NNFX_JSON_STRING || !mn || mn->type != NNFX_JSON_NUMBER || !mx ||
+            mx->type != NNFX_JSON_NUMBER || !df || df->type != NNFX_JSON_NUMBER ||
+            (un && un->type != NNFX_JSON_STRING)) {
+            nnfx__json_free(j);
+            return nnfx_set_error(err, NNFX_ERR_FORMAT,
+                                  "metadata 'nnfx.params' entry %d: needs string \"name\", "
+                                  "numbers \"min\", \"max\", \"default\" (and string \"unit\")",
+                                  i);
+        }
+        if (!(mn->number <= df->number && df->number <= mx->number) ||
+            fabs(mn->number) > 3e38 || fabs(mx->number) > 3e38) {
+            nnfx__json_free(j);
+            return nnfx_set_error(err, NNFX_ERR_FORMAT,
+                                  "metadata 'nnfx.params' entry %d ('%s'): need min <= default "
+                                  "<= max", i, nm->string);
+        }
+        p->name = nnfx__strdup(nm->string);
+        p->unit = nnfx__strdup(un ? un->string : "");
+        if (!p->name || !p->unit) {
+            nnfx__json_free(j);
+            return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
+        }
+        p->min_value = (float)mn->number;
+        p->max_value = (float)mx->number;
+        p->default_value = (float)df->number;
+        m->pvals[i] = p->default_value;
+    }
+    nnfx__json_free(j);
+    return NNFX_OK;
+}
+
+/* ------------------------------------------------------------ load */
+
+static nnfx_result copy_props(nnfx_model *m, const nnfx_onnx_model *om, nnfx_error *err)
+{
+    int i;
+    m->keys = (char **)nnfx__calloc((size_t)om->n_props + 1, sizeof(char *));
+    m->vals = (char **)nnfx__calloc((size_t)om->n_props + 1, sizeof(char *));
+    if (!m->keys || !m->vals)
+        return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
+    for (i = 0; i < om->n_props; i++) {
+        m->keys[i] = nnfx__strdup(om->props[i].key ? om->props[i].key : "");
+        m->vals[i] = nnfx__strdup(om->props[i].value ? om->props[i].value : "");
+        if (!m->keys[i] || !m->vals[i])
+            return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
+        m->nprops = i + 1;
+        m->memory_bytes += strlen(m->keys[i]) + strlen(m->vals[i]) + 2;
+    }
+    m->name = nnfx_model_metadata(m, "nnfx.name");
+    m->architecture = nnfx_model_metadata(m, "nnfx.architecture");
+    if (!m->name)
+        m->name = "";
+    if (!m->architecture)
+        m->architecture = "";
+    return NNFX_OK;
+}
+
+static nnfx_result load_parsed(nnfx_onnx_model *om, const nnfx_config *cfg, nnfx_model **out,
+                               nnfx_error *err)
+{
+    nnfx_config def = nnfx_config_init();
+    nnfx_model *m;
+    long long fv, nn, mm, v;
+    double sr;
+    const char *s;
+    nnfx_result r;
+    if (!cfg)
+        cfg = &def;
+    if (cfg->mode != NNFX_MODE_STREAM && cfg->mode != NNFX_MODE_LOOKBACK)
+        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "config: unknown mode %d",
+                              (int)cfg->mode);
+    if (cfg->max_block < 1 || cfg->max_block > NX_MAX_BLOCK_LIMIT)
+        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
+                              "config: max_block %d outside [1, %d]", cfg->max_block,
+                              NX_MAX_BLOCK_LIMIT);
+    r = nnfx_onnx_model_check(om, err);
+    if (r)
+        return r;
+    r = meta_int(om, "nnfx.format_version", 1, 0, 1LL << 40, &fv, err);
+    if (r)
+        return r;
+    if (fv > NNFX_FORMAT_VERSION)
+        return nnfx_set_error(err, NNFX_ERR_UNSUPPORTED,
+                              "model file format version %lld is newer than this runtime reads "
+                              "(%d): update nnfx", fv, NNFX_FORMAT_VERSION);
+    if (fv < 1)
+        return nnfx_set_error(err, NNFX_ERR_FORMAT, "nnfx.format_version %lld is not valid", fv);
+    s = nnfx_onnx_prop_get(om, "nnfx.sample_rate");
+    if (!s)
+        return nnfx_set_error(err, NNFX_ERR_FORMAT,
+                              "required metadata 'nnfx.sample_rate' is missing");
+    if (!parse_double(s, &sr) || !(sr >= 1.0 && sr <= 1e7))
+        return nnfx_set_error(err, NNFX_ERR_FORMAT,
+                              "metadata 'nnfx.sample_rate' = '%.40s': expected a rate in Hz", s);
+    r = meta_int(om, "nnfx.block_size", 1, 1, NNFX_ONNX_MAX_TENSOR_ELEMS, &nn, err);
+    if (!r)
+        r = meta_int(om, "nnfx.lookback", 1, 0, NNFX_ONNX_MAX_TENSOR_ELEMS, &mm, err);
+    if (r)
+        return r;
+    m = (nnfx_model *)nnfx__calloc(1, sizeof *m);
+    if (!m)
+        return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
+    m->mode = cfg->mode;
+    m->max_block = cfg->max_block;
+    m->host_sample_rate = cfg->host_sample_rate;
+    m->sample_rate = sr;
+    m->N = (int)nn;
+    m->M = (int)mm;
+    m->audio_in = m->audio_out = m->params = -1;
+    r = nx_plan_build(m, om, cfg->max_memory_bytes, err);
+    if (r)
+        goto fail;
+    {
+        nx_val *a = &m->v[m->audio_in], *y = &m->v[m->audio_out];
+        m->in_ch = (int)a->dims[1];
+        m->out_ch = (int)y->dims[1];
+        if (a->dims[2] != nn + mm) {
+            r = nnfx_set_error(err, NNFX_ERR_FORMAT,
+                               "'audio_in' has %lld frames but nnfx.lookback + nnfx.block_size "
+                               "= %lld", (long long)a->dims[2], mm + nn);
+            goto fail;
+        }
+        if (y->dims[2] != nn) {
+            r = nnfx_set_error(err, NNFX_ERR_FORMAT,
+                               "'audio_out' has %lld frames but nnfx.block_size = %lld "
+                               "(is nnfx.lookback the receptive field minus one?)",
+                               (long long)y->dims[2], nn);
+            goto fail;
+        }
+        if (m->in_ch > NX_MAX_CHANNELS || m->out_ch > NX_MAX_CHANNELS) {
+            r = nnfx_set_error(err, NNFX_ERR_LIMIT, "more than %d audio channels",
+                               NX_MAX_CHANNELS);
+            goto fail;
+        }
+    }
+    v = -1;
+    r = meta_int(om, "nnfx.in_channels", 0, 1, NX_MAX_CHANNELS, &v, err);
+    if (!r && v >= 0 && v != m->in_ch)
+        r = nnfx_set_error(err, NNFX_ERR_FORMAT,
+                           "metadata nnfx.in_channels = %lld but 'audio_in' has %d channels", v,
+                           m->in_ch);
+    if (r)
+        goto fail;
+    v = -1;
+    r = meta_int(om, "nnfx.out_channels", 0, 1, NX_MAX_CHANNELS, &v, err);
+    if (!r && v >= 0 && v != m->out_ch)
+        r = nnfx_set_error(err, NNFX_ERR_FORMAT,
+                           "metadata nnfx.out_channels = %lld but 'audio_out' has %d channels",
+                           v, m->out_ch);
+    if (r)
+        goto fail;
+    v = 0;
+    r = meta_int(om, "nnfx.latency", 0, 0, NNFX_ONNX_MAX_TENSOR_ELEMS, &v, err);
+    if (r)
+        goto fail;
+    m->latency_meta = (int)v;
+    r = load_params(m, om, err);
+    if (r)
+        goto fail;
+    r = copy_props(m, om, err);
+    if (r)
+        goto fail;
+    m->out_tmp = (float *)nnfx__calloc((size_t)m->out_ch * (size_t)m->max_block, sizeof(float));
+    if (!m->out_tmp) {
+        r = nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    m->memory_bytes += (size_t)m->out_ch * (size_t)m->max_block * sizeof(float) +
+                       (size_t)m->P * (sizeof(nnfx_param_info) + sizeof(float));
+    nx_run_pre(m);
+    nx_model_clear_state(m);
+    *out = m;
+    return NNFX_OK;
+fail:
+    nnfx_model_free(m);
+    return r;
+}
+
+nnfx_result nnfx_model_load_memory(const void *data, size_t size, const nnfx_config *config,
+                                   nnfx_model **out, nnfx_error *err)
+{
+    nnfx_onnx_model om;
+    nnfx_result r;
+    if (err) {
+        err->code = NNFX_OK;
+        err->message[0] = '\0';
+    }
+    if (!out)
+        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "out is NULL");
+    *out = NULL;
+    if (!data && size)
+        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "data is NULL");
+    memset(&om, 0, sizeof om);
+    r = nnfx_onnx_model_parse((const uint8_t *)data, size, &om, err);
+    if (r)
+        return r;
+    r = load_parsed(&om, config, out, err);
+    nnfx_onnx_model_free(&om);
+    return r;
+}
+
+nnfx_result nnfx_model_load_file(const char *path, const nnfx_config *config, nnfx_model **out,
+                                 nnfx_error *err)
+{
+    FILE *f;
+    uint8_t *buf;
+    long n;
+    nnfx_result r;
+    if (out)
+        *out = NULL;
+    if (!path || !out)
+        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "path or out is NULL");
+    f = fopen(path, "rb");
+    if (!f)
+        return nnfx_set_error(err, NNFX_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
+    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        return nnfx_set_error(err, NNFX_ERR_IO, "cannot read '%s'", path);
+    }
+    if ((unsigned long)n > (unsigned long)(1u << 30)) {
+        fclose(f);
+        return nnfx_set_error(err, NNFX_ERR_LIMIT, "'%s' is larger than 1 GiB", path);
+    }
+    buf = (uint8_t *)nnfx__malloc((size_t)n + 1);
+    if (!buf) {
+        fclose(f);
+        return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory reading '%s'", path);
+    }
+    if (n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        fclose(f);
+        nnfx__free(buf);
+        return nnfx_set_error(err, NNFX_ERR_IO, "cannot read '%s'", path);
+    }
+    fclose(f);
+    r = nnfx_model_load_memory(buf, (size_t)n, config, out, err);
+    nnfx__free(buf);
+    return r;
+}
+
+void nnfx_model_free(nnfx_model *m)
+{
+    int i;
+    if (!m)
+        return;
+    nnfx__free(m->arena);
+    nnfx__free(m->pre);
+    nnfx__free(m->main);
+    nnfx__free(m->v);
+    nnfx__free(m->state_in);
+    nnfx__free(m->state_out);
+    if (m->pinfo) {
+        for (i = 0; i < m->P; i++) {
+            nnfx__free((void *)m->pinfo[i].name);
+            nnfx__free((void *)m->pinfo[i].unit);
+        }
+    }
+    nnfx__free(m->pinfo);
+    nnfx__free(m->pvals);
+    for (i = 0; i < m->nprops; i++) {
+        nnfx__free(m->keys[i]);
+        nnfx__free(m->vals[i]);
+    }
+    nnfx__free(m->keys);
+    nnfx__free(m->vals);
+    nnfx__free(m->out_tmp);
+    nnfx__free(m);
+}
+
+/* ------------------------------------------------------------ queries */
+
+nnfx_result nnfx_model_info(const nnfx_model *m, nnfx_info *info)
+{
+    if (!m || !info)
+        return NNFX_ERR_INVALID_ARG;
+    memset(info, 0, sizeof *info);
+    info->in_channels = m->in_ch;
+    info->out_channels = m->out_ch;
+    info->sample_rate = m->sample_rate;
+    info->block_size = m->N;
+    info->lookback = m->M;
+    info->receptive_field = m->M + 1;
+    info->latency = 0; /* both modes add none; see exec.c for look-back's partial blocks */
+    info->max_block = m->max_block;
+    info->mode = m->mode;
+    info->param_count = m->P;
+    info->state_count = m->nstate;
+    info->macs_per_sample = m->macs_per_sample;
+    info->weight_bytes = m->weight_bytes;
+    info->memory_bytes = m->memory_bytes;
+    info->name = m->name;
+    info->architecture = m->architecture;
+    return NNFX_OK;
+}
+
+const char *nnfx_model_metadata(const nnfx_model *m, const char *key)
+{
+    int i;
+    if (!m || !key)
+        return NULL;
+    for (i = 0; i < m->nprops; i++)
+        if (!strcmp(m->keys[i], key))
+            return m->vals[i];
+    return NULL;
+}
+
+int nnfx_model_param_count(const nnfx_model *m) { return m ? m->P : 0; }
+
+nnfx_result nnfx_model_param_info(const nnfx_model *m, int index, nnfx_param_info *info)
+{
+    if (!m || !info || index < 0 || index >= m->P)
+        return NNFX_ERR_INVALID_ARG;
+    *info = m->pinfo[index];
+    return NNFX_OK;
+}
+
+int nnfx_model_param_index(const nnfx_model *m, const char *name)
+{
+    int i;
+    if (!m || !name)
+        return -1;
+    for (i = 0; i < m->P; i++)
+        if (!strcmp(m->pinfo[i].name, name))
+            return i;
+    return -1;
+}
+
+nnfx_result nnfx_model_set_param(nnfx_model *m, int index, float value)
+{
+    const nnfx_param_info *p;
+    if (!m || index < 0 || index >= m->P)
+        return NNFX_ERR_INVALID_ARG;
+    p = &m->pinfo[index];
+    if (!(value == value))
+        return NNFX_ERR_INVALID_ARG;
+    if (value < p->min_value)
+        value = p->min_value;
+    if (value > p->max_value)
+        value = p->max_value;
+    if (m->pvals[index] != value) {
+        m->pvals[index] = value;
+        m->params_dirty = 1;
+    }
+    return NNFX_OK;
+}
+
+float nnfx_model_get_param(const nnfx_model *m, int index)
+{
+    if (!m || index < 0 || index >= m->P)
+        return 0.0f;
+    return m->pvals[index];
+}
+
+/* ------------------------------------------------------------ verify */
+
+static int b64val(int c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+')
+        return 62;
+    if (c == '/')
+        return 63;
+    return -1;
+}
+
+/* Decode base64 little-endian float32s; *count floats (malloc'd). */
+static nnfx_result b64_floats(const char *s, const char *key, float **out, size_t *count,
+                              nnfx_error *err)
+{
+    size_t len = strlen(s), i, nb = 0, pad = 0;
+    uint8_t *bytes;
+    uint32_t acc = 0;
+    int bits = 0;
+    while (len > 0 && s[len - 1] == '=' && pad < 2) {
+        len--;
+        pad++;
+    }
+    bytes = (uint8_t *)nnfx__malloc(len * 3 / 4 + 4);
+    if (!bytes)
+        return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
+    for (i = 0; i < len; i++) {
+        int v = b64val((unsigned char)s[i]);
+        if (v < 0) {
+            nnfx__free(bytes);
+            return nnfx_set_error(err, NNFX_ERR_FORMAT,
+                                  "metadata '%s': invalid base64 character at offset %zu", key, i);
+        }
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            bytes[nb++] = (uint8_t)(acc >> bits);
+        }
+    }
+    if (nb % 4) {
+        nnfx__free(bytes);
+        return nnfx_set_error(err, NNFX_ERR_FORMAT,
+                              "metadata '%s': %zu bytes is not a whole number of float32", key,
+                              nb);
+    }
+    *count = nb / 4;
+    *out = (float *)nnfx__malloc(*count * sizeof(float) + 1);
+    if (!*out) {
+        nnfx__free(bytes);
+        return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
+    }
+    for (i = 0; i < *count; i++) {
+        uint32_t u = (uint32_t)bytes[4 * i] | ((uint32_t)bytes[4 * i + 1] << 8) |
+                     ((uint32_t)bytes[4 * i + 2] << 16) | ((uint32_t)bytes[4 * i + 3] << 24);
+        memcpy(&(*out)[i], &u, sizeof u);
+    }
+    nnfx__free(bytes);
+    return NNFX_OK;
+}
+
+nnfx_result nnfx_model_verify(nnfx_model *m, double *max_abs_error, nnfx_error *err)
+{
+    const char *si, *so, *sp, *st;
+    float *xin = NULL, *xout = NULL, *got = NULL, *saved = NULL;
+    size_t nin = 0, nout = 0, L, i;
+    double tol = 1e-4, maxerr = 0.0;
+    long long ll;
+    nnfx_result r;
+    const float *inp[NX_MAX_CHANNELS];
+    float *outp[NX_MAX_CHANNELS];
+    int c;
+    if (max_abs_error)
+        *max_abs_error = 0.0;
+    if (!m)
+        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "model is NULL");
+    si = nnfx_model_metadata(m, "nnfx.reference_input");
+    so = nnfx_model_metadata(m, "nnfx.reference_output");
+    if (!si || !so)
+        return nnfx_set_error(err, NNFX_ERR_FORMAT,
+                              "the model has no embedded reference (nnfx.reference_input / "
+                              "nnfx.reference_output)");
+    st = nnfx_model_metadata(m, "nnfx.reference_tolerance");
+    if (st && (!parse_double(st, &tol) || !(tol >= 0.0)))
+        return nnfx_set_error(err, NNFX_ERR_FORMAT,
+                              "metadata 'nnfx.reference_tolerance' = '%.40s' is not a number",
+                              st);
+    r = b64_floats(si, "nnfx.reference_input", &xin, &nin, err);
+    if (r)
+        return r;
+    r = b64_floats(so, "nnfx.reference_output", &xout, &nout, err);
+    if (r)
+        goto done;
+    if (nin % (size_t)m->in_ch || nout % (size_t)m->out_ch ||
+        nin / (size_t)m->in_ch != nout / (size_t)m->out_ch) {
+        r = nnfx_set_error(err, NNFX_ERR_FORMAT,
+                           "reference sizes do not agree: %zu input and %zu output values for "
+                           "%d and %d channels", nin, nout, m->in_ch, m->out_ch);
+        goto done;
+    }
+    L = nin / (size_t)m->in_ch;
+    sp = nnfx_model_metadata(m, "nnfx.reference_length");
+    if (sp && (!parse_int(sp, &ll) || ll < 0 || (size_t)ll != L)) {
+        r = nnfx_set_error(err, NNFX_ERR_FORMAT,
+                           "metadata 'nnfx.reference_length' = '%.40s' but the reference has "
+                           "%zu frames", sp, L);
+        goto done;
+    }
+    got = (float *)nnfx__calloc(nout + 1, sizeof(float));
+    saved = (float *)nnfx__calloc((size_t)m->P + 1, sizeof(float));
+    if (!got || !saved) {
+        r = nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (i = 0; i < (size_t)m->P; i++)
+        saved[i] = m->pvals[i];
+    sp = nnfx_model_metadata(m, "nnfx.reference_params");
+    if (sp && m->P > 0) {
+        nnfx__json *j = NULL;
+        const nnfx__json *e;
+        r = nnfx__json_parse(sp, strlen(sp), &j, err);
+        if (r) {
+            nnfx_error_prefix(err, "metadata 'nnfx.reference_params': ");
+            goto done;
+        }
+        if (j->type != NNFX_JSON_ARRAY || (int)j->count != m->P) {
+            nnfx__json_free(j);
+            r = nnfx_set_error(err, NNFX_ERR_FORMAT,
+                               "metadata 'nnfx.reference_params' must list %d numbers", m->P);
+            goto done;
+        }
+        for (i = 0, e = j->child; e; e = e->next, i++) {
+            if (e->type != NNFX_JSON_NUMBER) {
+                nnfx__json_free(j);
+                r = nnfx_set_error(err, NNFX_ERR_FORMAT,
+                                   "metadata 'nnfx.reference_params' entry %zu is not a number",
+                                   i);
+                goto done;
+            }
+            nnfx_model_set_param(m, (int)i, (float)e->number);
+        }
+        nnfx__json_free(j);
+    } else {
+        for (i = 0; i < (size_t)m->P; i++)
+            nnfx_model_set_param(m, (int)i, m->pinfo[i].default_value);
+    }
+    nnfx_model_reset(m);
+    for (c = 0; c < m->in_ch; c++)
+        inp[c] = xin + (size_t)c * L;
+    for (c = 0; c < m->out_ch; c++)
+        outp[c] = got + (size_t)c * L;
+    if (L > 0) {
+        r = nnfx_model_process(m, inp, outp, (int)L);
+        if (r) {
+            nnfx_set_error(err, r, "processing the reference failed");
+            goto restore;
+        }
+    }
+    for (i = 0; i < nout; i++) {
+        double d = fabs((double)got[i] - (double)xout[i]);
+        if (!(d <= maxerr))
+            maxerr = d; /* also catches NaN: it becomes the maximum */
+    }
+    if (max_abs_error)
+        *max_abs_error = maxerr;
+    if (!(maxerr <= tol))
+        r = nnfx_set_error(err, NNFX_ERR_MISMATCH,
+                           "reference mismatch: max abs error %.3g exceeds tolerance %.3g", maxerr,
+                           tol);
+restore:
+    for (i = 0; i < (size_t)m->P; i++)
+        nnfx_model_set_param(m, (int)i, saved[i]);
+    nnfx_model_reset(m);
+done:
+    nnfx__free(xin);
+    nnfx__free(xout);
+    nnfx__free(got);
+    nnfx__free(saved);
+    return r;
+}
