@@ -97,14 +97,14 @@ nnfx_result nnfx_host_new(const nnfx_host_config *cfg, nnfx_host **out, nnfx_err
                        ? (float)(1000.0 / ((double)cfg->crossfade_ms * cfg->sample_rate))
                        : 1.0f;
     h->smooth_a = cfg->smoothing_ms > 0.0f
-                      ? (float)exp(-1000.0 / ((double)cfg->smoothing_ms * cfg->sample_rate))
-                      : 0.0f;
+                      ? exp(-1000.0 / ((double)cfg->smoothing_ms * cfg->sample_rate))
+                      : 0.0;
     h->dc_r = (float)(1.0 - 2.0 * PI_D * DC_CUTOFF_HZ / cfg->sample_rate);
     if (h->dc_r < 0.0f)
         h->dc_r = 0.0f;
-    h->mix_cur = 1.0f;
-    h->in_gain_cur = 1.0f;
-    h->out_gain_cur = 1.0f;
+    h->mix_cur = 1.0;
+    h->in_gain_cur = 1.0;
+    h->out_gain_cur = 1.0;
     nnfx__atomic_store_f32(&h->mix_target, 1.0f);
     nnfx__atomic_store_f32(&h->in_gain_target, 1.0f);
     nnfx__atomic_store_f32(&h->out_gain_target, 1.0f);
@@ -200,22 +200,22 @@ NNFX_RT void nnfx_host_set_param(nnfx_host *h, int index, float value)
 
 /* ---- the audio path ---- */
 
-/* One-pole ramp from *cur toward target into r[0..n). */
-static void smooth_ramp(float *r, float *cur, float target, float a, int n)
+/* One-pole ramp from *cur toward target into r[0..n) (state in double, values as float). */
+static void smooth_ramp(float *r, double *cur, float target, double a, int n)
 {
-    float c = *cur;
+    double c = *cur, t = (double)target;
     int i;
-    if (c == target) {
+    if (c == t) {
         for (i = 0; i < n; i++)
-            r[i] = c;
+            r[i] = target;
         return;
     }
     for (i = 0; i < n; i++) {
-        c = target + a * (c - target);
-        r[i] = c;
+        c = t + a * (c - t);
+        r[i] = (float)c;
     }
-    if (fabsf(c - target) < 1e-6f * (fabsf(target) + 1e-6f))
-        c = target; /* arrived: stop the tail (and any denormals) */
+    if (fabs(c - t) < 1e-7 * (fabs(t) + 1e-7))
+        c = t; /* arrived: stop the tail (no denormals, exact target) */
     *cur = c;
 }
 
@@ -242,22 +242,22 @@ static void linear_ramp(float *r, float *pos, float target, float step, int n)
 static void apply_params(nnfx_host *h, host_slot *s, int n)
 {
     int i;
-    float c;
+    double c;
     if (s->param_count == 0)
         return;
     /* Per-block one-pole step with the same time constant as the gains. */
-    c = (float)pow((double)h->smooth_a, (double)n);
+    c = pow(h->smooth_a, (double)n);
     for (i = 0; i < s->param_count; i++) {
-        float t = nnfx__atomic_load_f32(&s->param_target[i]);
-        float v = s->param_current[i];
-        float range = s->pinfo[i].max_value - s->pinfo[i].min_value;
+        double t = (double)nnfx__atomic_load_f32(&s->param_target[i]);
+        double v = s->param_current[i];
+        double range = (double)s->pinfo[i].max_value - (double)s->pinfo[i].min_value;
         if (v == t)
             continue;
         v = t + c * (v - t);
-        if (fabsf(v - t) <= 1e-5f * (range > 0.0f ? range : 1.0f))
+        if (fabs(v - t) <= 1e-6 * (range > 0.0 ? range : 1.0))
             v = t;
         s->param_current[i] = v;
-        nnfx_model_set_param(s->model, i, v);
+        nnfx_model_set_param(s->model, i, (float)v);
     }
 }
 

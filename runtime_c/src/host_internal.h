@@ -47,7 +47,7 @@ typedef struct host_slot {
     char pname[HOST_MAX_PARAMS][48];
     char punit[HOST_MAX_PARAMS][16];
     volatile int32_t param_target[HOST_MAX_PARAMS]; /* float bits, written by control/audio */
-    float param_current[HOST_MAX_PARAMS];           /* audio thread only */
+    double param_current[HOST_MAX_PARAMS];          /* audio thread only (double: no stall) */
     struct host_slot *next_free;                    /* control-side free list link */
 } host_slot;
 
@@ -71,8 +71,9 @@ struct nnfx_host {
     float fade_pos;          /* 0 -> 1 over crossfade_ms */
     float fade_step;         /* per sample */
     float bypass_pos;        /* 0 = effect, 1 = dry */
-    float mix_cur, in_gain_cur, out_gain_cur; /* smoothed, linear */
-    float smooth_a;          /* one-pole coefficient per sample */
+    double mix_cur, in_gain_cur, out_gain_cur; /* smoothed, linear (double: a float
+                                                  one-pole stalls ~500 ulps short) */
+    double smooth_a;         /* one-pole coefficient per sample */
     float dc_r;              /* DC blocker pole */
     float dc_x1[HOST_MAX_PORTS], dc_y1[HOST_MAX_PORTS];
     int32_t reset_seen;
