@@ -21,6 +21,7 @@ Steps (each a function below):
 from __future__ import annotations
 
 import base64
+import copy
 import io
 import json
 import os
@@ -165,12 +166,29 @@ def _param_tensor(spec: _Spec) -> torch.Tensor:
     return torch.tensor([[p.default for p in spec.params]], dtype=torch.float32)
 
 
-def _call(module: torch.nn.Module, spec: _Spec, x: torch.Tensor, state: list[torch.Tensor]):
-    args: list[torch.Tensor] = [x]
+def _call(
+    module: torch.nn.Module,
+    spec: _Spec,
+    x: torch.Tensor,
+    state: list[torch.Tensor],
+    dtype: torch.dtype = torch.float32,
+):
+    args: list[torch.Tensor] = [x.to(dtype)]
     if spec.params:
-        args.append(_param_tensor(spec))
-    args.extend(state)
+        args.append(_param_tensor(spec).to(dtype))
+    args.extend(s.to(dtype) for s in state)
     return module(*args)
+
+
+def _probe_copy(module: torch.nn.Module) -> tuple[torch.nn.Module, torch.dtype]:
+    """A float64 copy of the module for measuring: in float32 the contribution of the
+    oldest taps of a deep network can vanish below the output's rounding, which would make
+    the measured receptive field come out short. Falls back to the module itself."""
+    try:
+        probe = copy.deepcopy(module).double().eval()
+        return probe, torch.float64
+    except Exception:
+        return module, torch.float32
 
 
 def _zero_state(spec: _Spec) -> list[torch.Tensor]:
@@ -186,9 +204,11 @@ def _audio_only(out: Any) -> torch.Tensor:
 
 def _measure(module: torch.nn.Module, spec: _Spec) -> tuple[int, int | None]:
     """(look-back M, measured receptive field or None for recurrent modules)."""
+    probe, dtype = _probe_copy(module)
     if spec.state_shapes:
         measure.check_causal_recurrent(
-            lambda x: _audio_only(_call(module, spec, x, _zero_state(spec))), spec.in_channels
+            lambda x: _audio_only(_call(probe, spec, x, _zero_state(spec), dtype)),
+            spec.in_channels,
         )
         if spec.claimed_rf not in (None, 1):
             raise ExportError(
@@ -198,7 +218,7 @@ def _measure(module: torch.nn.Module, spec: _Spec) -> tuple[int, int | None]:
         return 0, None
 
     def run(x: torch.Tensor) -> torch.Tensor:
-        return _audio_only(_call(module, spec, x, []))
+        return _audio_only(_call(probe, spec, x, [], dtype))
 
     hint = spec.claimed_rf - 1 if spec.claimed_rf else None
     lookback = measure.shape_lookback(run, spec.in_channels, hint)

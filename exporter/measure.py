@@ -90,6 +90,32 @@ def _changed(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return torch.nonzero((a != b).any(dim=1)[0]).flatten()
 
 
+def _gradient_support(
+    run: Runner, channels: int, length: int, lookback: int, p: int
+) -> tuple[int, int] | None:
+    """(oldest lag the last output frame depends on, latest input frame after ``p`` that the
+    output at ``p`` depends on, 0 if none), from input gradients; None if not differentiable.
+
+    A perturbation can miss the oldest taps of a deep network: their contribution falls below
+    the output's rounding. A gradient is a product along the one path that reaches the
+    oldest frame, with nothing added to it, so it stays non-zero (in float64) exactly where
+    the output depends on the input.
+    """
+    try:
+        x = _noise(channels, length, 30).requires_grad_(True)
+        with torch.enable_grad():
+            y = run(x)
+            last = torch.autograd.grad(y[0, :, -1].sum(), x, retain_graph=True)[0]
+            mid = torch.autograd.grad(y[0, :, p - lookback].sum(), x)[0]
+    except Exception:
+        return None
+    used = torch.nonzero((last[0] != 0).any(dim=0)).flatten()
+    lag = (length - 1 - int(used.min())) if used.numel() else 0
+    after = torch.nonzero((mid[0, :, p + 1 :] != 0).any(dim=0)).flatten()
+    future = int(after.max()) + 1 if after.numel() else 0
+    return lag, future
+
+
 def receptive_field(run: Runner, channels: int, lookback: int, trials: int = 3) -> int:
     """Measured receptive field of a look-back module whose shape look-back is ``lookback``.
 
@@ -121,6 +147,17 @@ def receptive_field(run: Runner, channels: int, lookback: int, trials: int = 3) 
             lag = int(t.max()) - p
             support = max(support, lag + 1)
             if int(t.max()) >= length - 1:
+                reaches_end = True
+        grad = _gradient_support(run, channels, length, lookback, p)
+        if grad is not None:
+            lag, future = grad
+            if future > 0:
+                raise ExportError(
+                    f"the module is not causal: its output at frame {p} depends on input "
+                    f"{future} frames later (its output depends on future input)"
+                )
+            support = max(support, lag + 1)
+            if lag >= length - 1:
                 reaches_end = True
         if not reaches_end:
             return max(support, 1)

@@ -32,10 +32,13 @@ ACTIVATIONS = ("gated", "tanh", "relu", "softsign")
 
 
 class _Layer(nn.Module):
-    def __init__(self, channels: int, kernel: int, dilation: int, gated: bool) -> None:
+    def __init__(
+        self, channels: int, kernel: int, dilation: int, gated: bool, residual: bool
+    ) -> None:
         super().__init__()
         self.conv = nn.Conv1d(channels, (2 if gated else 1) * channels, kernel, dilation=dilation)
-        self.res = nn.Conv1d(channels, channels, 1)
+        # the last layer feeds only the mixer: a residual there would be dead compute
+        self.res = nn.Conv1d(channels, channels, 1) if residual else nn.Identity()
 
 
 class WaveNet(nn.Module):
@@ -65,7 +68,10 @@ class WaveNet(nn.Module):
         torch.manual_seed(seed)
         try:
             self.input = nn.Conv1d(in_channels, channels, 1)
-            self.layers = nn.ModuleList(_Layer(channels, kernel, d, self.gated) for d in dilations)
+            self.layers = nn.ModuleList(
+                _Layer(channels, kernel, d, self.gated, i < len(dilations) - 1)
+                for i, d in enumerate(dilations)
+            )
             self.mix = nn.Conv1d(channels * len(dilations), out_channels, 1)
             width = (2 if self.gated else 1) * channels
             self.film: FiLM | None = (
@@ -115,6 +121,7 @@ class WaveNet(nn.Module):
             film = film_mod(params)
         h = self.input(x)
         outs: list[torch.Tensor] = []
+        last = len(self.layers) - 1
         for i, layer in enumerate(self.layers):
             a = layer.conv(h)
             if film_mod is not None:
@@ -122,8 +129,9 @@ class WaveNet(nn.Module):
                 a = a * scale + shift
             z = self._act(a)
             outs.append(z)
-            h = layer.res(z) + h[:, :, h.shape[-1] - z.shape[-1] :]
-        n = h.shape[-1]
+            if i < last:
+                h = layer.res(z) + h[:, :, h.shape[-1] - z.shape[-1] :]
+        n = outs[-1].shape[-1]
         return self.mix(torch.cat([o[:, :, o.shape[-1] - n :] for o in outs], dim=1))
 
 
