@@ -55,13 +55,17 @@ def build(
     return out
 
 
-def run(exe: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run(
+    exe: Path, *args: str, timeout: float = 300, env_extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run a test program with leak detection on; output captured as text."""
     env = dict(os.environ)
+    env.update(env_extra or {})
     env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0:exitcode=99"
     env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
     return subprocess.run(
-        [str(exe), *args], capture_output=True, text=True, timeout=timeout, env=env
+        [str(exe), *args], capture_output=True, text=True, errors="replace", timeout=timeout,
+        env=env,
     )
 
 

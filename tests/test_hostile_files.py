@@ -83,8 +83,11 @@ def test_corpus_loads_cleanly(
         (tmp_path / name).write_bytes(data)
     for name, data in sources:  # the originals load too
         (tmp_path / f"{name}.original.onnx").write_bytes(data)
-    proc = reader_build.run(driver, str(tmp_path), timeout=900)
-    print(proc.stdout)
+    # Verbose: one line per file, its name flushed before loading, so that a sanitizer
+    # report at the end of the output names the file that caused it.
+    proc = reader_build.run(driver, str(tmp_path), timeout=900,
+                            env_extra={"NNFX_CORPUS_VERBOSE": "1"})
+    print(proc.stdout[-2000:])
     reader_build.assert_clean(proc, "corpus")
     m = re.search(r"files (\d+), loaded (\d+), processed (\d+), bad (\d+)", proc.stdout)
     assert m, proc.stdout

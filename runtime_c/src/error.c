@@ -5,6 +5,48 @@
 
 #include "onnx_model.h"
 
+/* Length of the valid UTF-8 sequence at p (at most `left` bytes), or 0 if invalid. */
+static size_t utf8_seq(const unsigned char *p, size_t left)
+{
+    size_t n, i;
+    unsigned c = p[0];
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        n = 2;
+    else if (c >= 0xe0 && c <= 0xef)
+        n = 3;
+    else if (c >= 0xf0 && c <= 0xf4)
+        n = 4;
+    else
+        return 0;
+    if (n > left)
+        return 0;
+    for (i = 1; i < n; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    /* overlong 3/4-byte forms, surrogates, > U+10FFFF */
+    if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) || (c == 0xf0 && p[1] < 0x90) ||
+        (c == 0xf4 && p[1] > 0x8f))
+        return 0;
+    return n;
+}
+
+/* Make a message one printable line of valid UTF-8: names from a file can hold any byte. */
+static void sanitize(char *msg)
+{
+    unsigned char *p = (unsigned char *)msg;
+    size_t len = strlen(msg), i = 0;
+    while (i < len) {
+        size_t n = utf8_seq(p + i, len - i);
+        if (n == 0 || (n == 1 && (p[i] < 0x20 || p[i] == 0x7f))) {
+            p[i] = '?';
+            n = 1;
+        }
+        i += n;
+    }
+}
+
 nnfx_result nnfx_set_error(nnfx_error *err, nnfx_result code, const char *fmt, ...)
 {
     va_list ap;
@@ -21,6 +63,7 @@ nnfx_result nnfx_set_error(nnfx_error *err, nnfx_result code, const char *fmt, .
         /* Truncated: say so with a trailing "..." (vsnprintf already terminated it). */
         memcpy(err->message + sizeof err->message - 4, "...", 4);
     }
+    sanitize(err->message);
     return code;
 }
 

@@ -5,6 +5,7 @@
  * access, leak or undefined behaviour aborts the run.
  *
  *   load_corpus DIR                   load all files; print a summary line per result code
+ *                                     (NNFX_CORPUS_VERBOSE=1: also one line per file)
  *   load_corpus --expect FRAG FILE    FILE must be refused with a message containing FRAG
  *
  * With NNFX_HAVE_MODEL_LOAD (defined by the test when runtime_c has nnfx_model_load_memory),
@@ -143,7 +144,7 @@ int main(int argc, char **argv)
         DIR *dir = opendir(argv[1]);
         struct dirent *e;
         long counts[8] = {0}, total = 0, processed_n = 0, bad = 0;
-        int i;
+        int i, verbose = getenv("NNFX_CORPUS_VERBOSE") != NULL;
         if (!dir) {
             fprintf(stderr, "cannot open directory %s\n", argv[1]);
             return 2;
@@ -165,6 +166,10 @@ int main(int argc, char **argv)
                 continue;
             }
             memset(&err, 0, sizeof err);
+            if (verbose) { /* name first, flushed: a sanitizer abort then shows the culprit */
+                printf("%s: ", e->d_name);
+                fflush(stdout);
+            }
             r = try_load(data, size, &err, &processed);
             free(data);
             total++;
@@ -180,8 +185,8 @@ int main(int argc, char **argv)
                         (int)r, err.message[0] ? "a" : "an empty", (int)err.code);
                 bad++;
             }
-            if (getenv("NNFX_CORPUS_VERBOSE"))
-                printf("%s: %d %s\n", e->d_name, (int)r, r ? err.message : "loaded");
+            if (verbose)
+                printf("%d %s\n", (int)r, r ? err.message : processed ? "loaded, processed" : "loaded");
         }
         closedir(dir);
         printf("files %ld, loaded %ld, processed %ld, bad %ld\n", total, counts[0], processed_n,

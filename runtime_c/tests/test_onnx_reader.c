@@ -419,6 +419,29 @@ static void unit_tests(void)
                   strstr(err.message, "node 'mul'"),
               "dangling: %s", err.message);
     }
+    /* Names hold any bytes: messages stay one printable line of valid UTF-8. */
+    fill_small(&src, nodes, &w, io, &prop, strs, attrs, wdata, ints);
+    {
+        char *odd[2] = {(char *)"X", (char *)"a\nb\xff\xc3\xa9"};
+        nodes[0].inputs = odd;
+        r = nnfx_onnx_model_check(&src, &err);
+        CHECK(r == NNFX_ERR_FORMAT && strstr(err.message, "'a?b?\xc3\xa9'") &&
+                  !strchr(err.message, '\n'),
+              "odd name: %s", err.message);
+    }
+    /* A message longer than nnfx_error.message is cut with "..." and stays terminated. */
+    {
+        char longname[700];
+        memset(longname, 'n', sizeof longname - 1);
+        longname[sizeof longname - 1] = '\0';
+        nnfx_set_error(&err, NNFX_ERR_FORMAT, "x %s", longname);
+        CHECK(strlen(err.message) == sizeof err.message - 1 &&
+                  strcmp(err.message + sizeof err.message - 4, "...") == 0,
+              "truncation: %zu", strlen(err.message));
+        nnfx_error_prefix(&err, "ctx: ");
+        CHECK(strncmp(err.message, "ctx: x nnn", 10) == 0 && err.code == NNFX_ERR_FORMAT,
+              "prefix: %.20s", err.message);
+    }
     /* Output produced twice. */
     fill_small(&src, nodes, &w, io, &prop, strs, attrs, wdata, ints);
     nodes[1].outputs = strs + 2; /* relu also writes T */
