@@ -88,6 +88,16 @@ static int finite_f(float x)
     return (u & 0x7f800000u) != 0x7f800000u;
 }
 
+/* An input sample as the model sees it: NaN/Inf become silence, subnormals become 0 (a plain
+ * copy would carry them into the histories even with flush-to-zero on). */
+static float clean_in(float x)
+{
+    uint32_t u, e;
+    memcpy(&u, &x, sizeof u);
+    e = u & 0x7f800000u;
+    return (e == 0x7f800000u || e == 0) ? 0.0f : x;
+}
+
 /* Clear a state buffer that holds a non-finite value (the recurrence would never recover). */
 static void sanitize_state(float *p, int64_t n)
 {
@@ -177,7 +187,7 @@ static void stream_chunk(nnfx_model *m, const float *const *in, int off, int T)
         const float *x = in[c] + off;
         float *d = a->data + (int64_t)c * T;
         for (t = 0; t < T; t++)
-            d[t] = finite_f(x[t]) ? x[t] : 0.0f;
+            d[t] = clean_in(x[t]);
     }
     run_steps(m, m->main, m->nmain, T, 0);
     for (c = 0; c < m->out_ch; c++)
@@ -199,7 +209,7 @@ static int lookback_step(nnfx_model *m, const float *const *in, int off, int fra
         const float *x = in[c] + off;
         float *d = a->data + (int64_t)c * W + m->M + m->lb_fill;
         for (t = 0; t < n; t++)
-            d[t] = finite_f(x[t]) ? x[t] : 0.0f;
+            d[t] = clean_in(x[t]);
     }
     run_steps(m, m->main, m->nmain, -1, 0);
     for (c = 0; c < m->out_ch; c++)
