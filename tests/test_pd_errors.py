@@ -12,7 +12,8 @@ from pd_models import MONO, STEREO, make_signal, random_model, read_wav, write_w
 
 
 def _error_lines(console: str) -> list[str]:
-    return [ln for ln in console.splitlines() if re.search(r"\berror\b", ln, re.I)]
+    """Pd's error lines (pd_error prints "error: ..." on stderr)."""
+    return [ln for ln in console.splitlines() if ln.startswith("error:")]
 
 
 def _one_error(console: str, *needles: str) -> str:
@@ -81,15 +82,19 @@ def test_unknown_messages_bad_values_and_wrong_channels(tmp_path):
         "open nosuchfile",
         "info",
     ]
-    t = c.obj("t " + " ".join(["b"] * (len(msgs) + 1)))
+    t = c.obj("t " + " ".join(["b"] * len(msgs)))
     c.connect(lb, 0, t, 0)
-    # trigger fires right to left: the messages in order, then (outlet 0) the end
+    # trigger fires right to left: the messages in order
     for k, text in enumerate(msgs):
         m = c.msg(text)
-        c.connect(t, len(msgs) - k, m, 0)
+        c.connect(t, len(msgs) - 1 - k, m, 0)
         c.connect(m, 0, fx, 0)
-    end = c.obj("delay 500")
-    c.connect(t, 0, end, 0)
+    # the refused `open` is reported by the loader thread: end the patch when it arrives
+    route = c.obj("route error")
+    c.connect(fx, 3, route, 0)
+    to_bang = c.obj("t b")
+    end = c.obj("delay 100")
+    c.chain(route, to_bang, end)
     alive = c.msg("alive")
     mark = c.obj("print MARK")
     q = c.msg("; pd quit")
@@ -103,10 +108,12 @@ def test_unknown_messages_bad_values_and_wrong_channels(tmp_path):
     _one_error(res.console, "layers", "99")
     line = _one_error(res.console, "wobble")
     assert "tanh" in line, f"the allowed activations should be listed: {line}"
-    _one_error(res.console, "nosuchknob")
+    _one_error(res.console, "param", "no knobs")
     _one_error(res.console, "2 input", "3 inputs")
     _one_error(res.console, "nosuchfile", "not found")
     assert len(_error_lines(res.console)) == 7, res.console
+    # errors found by the loader thread also go out of the control outlet
+    assert "CTL: error" in res.console, res.console
     # the object still works and still has the mono model: info answers on the outlet
     assert re.search(r"CTL: channels 1 1", res.console), res.console
 

@@ -57,14 +57,17 @@ typedef struct _nnfx_tilde {
 /* ------------------------------------------------------------------------ */
 
 typedef struct {
-    char *buf;     /* list of searched folders, comma separated */
-    size_t cap;    /* bytes in buf */
+    char *buf;         /* list of searched folders, comma separated */
+    size_t cap;        /* bytes in buf */
+    const char *first; /* the patch's folder, listed first and only once */
 } t_nnfx_pathlist;
 
 static int nnfx_tilde_addpath(const char *path, void *user)
 {
     t_nnfx_pathlist *pl = (t_nnfx_pathlist *)user;
     size_t len = strlen(pl->buf);
+    if (len && pl->first && !strcmp(path, pl->first))
+        return 1;
     if (len + 8 < pl->cap)
         snprintf(pl->buf + len, pl->cap - len, "%s%s", len ? ", " : "", path);
     return 1; /* keep iterating */
@@ -92,8 +95,9 @@ static int nnfx_tilde_resolve(t_nnfx_tilde *x, const char *name, char *out, size
         t_nnfx_pathlist pl;
         pl.buf = searched;
         pl.cap = sizeof(searched);
-        if (x->x_canvas)
-            nnfx_tilde_addpath(canvas_getdir(x->x_canvas)->s_name, &pl);
+        pl.first = x->x_canvas ? canvas_getdir(x->x_canvas)->s_name : NULL;
+        if (pl.first)
+            nnfx_tilde_addpath(pl.first, &pl);
         canvas_path_iterate(x->x_canvas, nnfx_tilde_addpath, &pl);
         pd_error(x, "nnfx~: file '%s'%s not found; searched: %s", name,
                  has_ext ? "" : " (nor with .onnx)", searched[0] ? searched : "(no folders)");
