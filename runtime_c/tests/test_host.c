@@ -6,6 +6,7 @@
  *
  * Usage: test_host [TMPDIR]   prints one line per check; exit 0 when all pass.
  */
+#define _POSIX_C_SOURCE 200112L /* nanosleep */
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
