@@ -36,7 +36,7 @@ def has_full_loader() -> bool:
 
 def build(
     main: Path, out: Path, *, cc: str = "gcc", sanitize: bool = True, full: bool = False,
-    opt: str = "-O1",
+    opt: str = "-O1", static: bool = False,
 ) -> Path:
     """Compile a test program; full=True links every runtime_c source (the whole library)."""
     if full:
@@ -48,6 +48,8 @@ def build(
         flags += SANITIZE
     if full:
         flags.append("-DNNFX_HAVE_MODEL_LOAD")
+    if static:  # for cross builds run under qemu-user without a target sysroot
+        flags.append("-static")
     cmd = [cc, *flags, str(main), *sources, "-o", str(out), "-lm", "-lpthread"]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:

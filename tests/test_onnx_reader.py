@@ -9,6 +9,7 @@ every allocation failure is walked, and parsing speed is measured.
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import fuzz_mutator
@@ -290,3 +291,22 @@ def test_parse_speed(tmp_path: Path) -> None:
     micros = float(re.search(r": ([\d.]+) us mean", proc.stdout)[1])
     print(proc.stdout.strip())
     assert micros < 2000.0, proc.stdout
+
+
+@pytest.mark.parametrize(
+    "cc,qemu", [("arm-linux-gnueabihf-gcc", "qemu-arm"), ("aarch64-linux-gnu-gcc", "qemu-aarch64")]
+)
+def test_same_reading_on_arm(cc: str, qemu: str, models: list[Path], tmp_path: Path) -> None:
+    """The boards' builds (32-bit ARM: 32-bit size_t; 64-bit ARM) read every file exactly as
+    the host build does: unit cases pass and the dumps are identical byte for byte."""
+    host = reader_build.build(TEST_SRC, tmp_path / "tor_host", sanitize=False, opt="-O2")
+    arm = reader_build.build(TEST_SRC, tmp_path / "tor_arm", cc=cc, sanitize=False, opt="-O2",
+                             static=True)
+    proc = subprocess.run([qemu, str(arm), "unit"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and "unit: all passed" in proc.stdout, proc.stderr
+    for path in models:
+        want = reader_build.run(host, "dump", str(path))
+        got = subprocess.run([qemu, str(arm), "dump", str(path)], capture_output=True, text=True,
+                             timeout=300)
+        assert want.returncode == 0 and got.returncode == 0, got.stderr
+        assert got.stdout == want.stdout, f"{path.name}: ARM reads it differently"
