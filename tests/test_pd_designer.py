@@ -104,11 +104,13 @@ def test_designer_matches_python_for_20_recipes(tmp_path):
             outputs[table] = (os.path.join(tmp, f"{table}.wav"), n)
         route = dut.obj("route loaded")
         dut.connect(fx, r.out_channels, route, 0)
+        to_bang = dut.obj("t b b")
+        dut.connect(route, 0, to_bang, 0)
         save = dut.msg(f"save {tmp}/saved{k}.onnx")
-        dut.connect(route, 0, save, 0)
+        dut.connect(to_bang, 1, save, 0)
         dut.connect(save, 0, fx, 0)
-        bang = dut.obj("s nloaded")
-        dut.connect(route, 0, bang, 0)
+        count = dut.obj("s nloaded")
+        dut.connect(to_bang, 0, count, 0)
         before += [f"fx{k} dcblock 0", f"fx{k} {_message(r)}"]
     inputs = {f"in{c}": write_wav(os.path.join(tmp, f"in{c}.wav"), x[c : c + 1]) for c in (0, 1)}
     res = run_pd(render_patch(dut, inputs, outputs, n / 48000.0, before=before, go="go"), tmp,
