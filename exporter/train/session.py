@@ -120,12 +120,11 @@ def _check_output(path: str) -> None:
         raise NnfxError(f"-o {path}: the model file name must end in .onnx")
 
 
-def _evaluate(trainee: Trainee, name: str, clip: loop.Clip, sr: int, pre: str
-              ) -> report.Figures:
+def _evaluate(trainee: Trainee, name: str, clip: loop.Clip, sr: int) -> report.Figures:
     x = torch.from_numpy(np.ascontiguousarray(clip.dry)).view(1, 1, -1)
     p = torch.tensor([clip.knobs]) if clip.knobs else None
     out = trainee.run_long(x, p).view(-1).numpy()
-    return report.figures(name, clip.dry, clip.wet, out, sr, pre)
+    return report.figures(name, clip.dry, clip.wet, out, sr)
 
 
 def run(opts: Options) -> dict[str, object]:
@@ -175,15 +174,14 @@ def run(opts: Options) -> dict[str, object]:
     if val_clips is None:
         _, val_clips = loop.split(clips, cfg.val_fraction)
     sets = [_evaluate(trainee, "validation" + (f" ({knobs[0].name}={c.knobs[0]:g})"
-                                               if knobs else ""), c, sr, cfg.pre_emphasis)
+                                               if knobs else ""), c, sr)
             for c in val_clips]
     for spec in opts.test:
         if ":" not in spec:
             raise NnfxError(f"--test takes DRY.wav:WET.wav, got {spec!r}")
         d, w = spec.split(":", 1)
         tp = pairs.load_pair(d, w, align=opts.align)
-        sets.append(_evaluate(trainee, f"test {Path(w).name}", loop.Clip(tp.dry, tp.wet), sr,
-                              cfg.pre_emphasis))
+        sets.append(_evaluate(trainee, f"test {Path(w).name}", loop.Clip(tp.dry, tp.wet), sr))
     summary: dict[str, object] = {
         "model": opts.output,
         "arch": opts.arch,
@@ -213,7 +211,8 @@ def run(opts: Options) -> dict[str, object]:
     json_path, png_path = report.write(opts.output, summary, sets, sr,
                                        f"{info.name} trained on {Path(opts.input).name}")
     for s in sets:
-        _say(opts, f"{s.name}: ESR {s.esr:.4f} (pre-emphasised {s.esr_pre_emphasis:.4f}), "
+        _say(opts, f"{s.name}: ESR {s.esr:.4f} (pre-emphasised 1-0.85/z: "
+                   f"{s.esr_pre_emphasis:.4f}), "
                    f"MR-STFT {s.mrstft:.3f}, spectrum within {s.spectrum_max_db:.2f} dB "
                    f"({s.seconds:.1f} s)")
     _say(opts, f"report: {json_path} and {png_path}")
