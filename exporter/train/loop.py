@@ -13,7 +13,9 @@ whole validation material is run from silence; the best model (by the
 training loss on validation) is kept, the learning rate halves after
 ``patience // 2`` epochs without improvement and training stops after
 ``patience`` (early stopping), after ``epochs``, or when ``time_limit``
-seconds have passed.
+wall-clock seconds or ``cpu_time_limit`` CPU seconds of this process have
+passed (the CPU limit makes runs comparable on a machine shared with other
+jobs).
 """
 
 from __future__ import annotations
@@ -44,7 +46,8 @@ class Clip:
 @dataclass
 class TrainConfig:
     epochs: int = 200
-    time_limit: float | None = None  # seconds of training (validation included)
+    time_limit: float | None = None  # wall-clock seconds of training (validation included)
+    cpu_time_limit: float | None = None  # CPU seconds of this process (fair on a shared machine)
     lr: float = 5e-3
     batch_size: int = 16
     segment: int = 8192  # output frames per look-back training segment
@@ -80,7 +83,8 @@ class TrainResult:
     best_val_loss: float = math.inf
     initial_val_loss: float = math.nan  # the untrained model's validation loss
     steps: int = 0
-    seconds: float = 0.0
+    seconds: float = 0.0  # wall clock
+    cpu_seconds: float = 0.0  # CPU time of this process (all threads)
     stopped_because: str = ""
     first_losses: list[float] = field(default_factory=list)  # first training step losses
     last_losses: list[float] = field(default_factory=list)  # last training step losses
@@ -210,10 +214,13 @@ def train(trainee: Trainee, clips: list[Clip], cfg: TrainConfig,
     best_state = copy.deepcopy(module.state_dict())
     progress = _Progress(cfg.progress)
     start = time.monotonic()
+    cpu_start = time.process_time()
     since_best = 0
     running = math.nan
 
     def out_of_time() -> bool:
+        if cfg.cpu_time_limit is not None and time.process_time() - cpu_start > cfg.cpu_time_limit:
+            return True
         return cfg.time_limit is not None and time.monotonic() - start > cfg.time_limit
 
     def capped() -> bool:
@@ -288,9 +295,12 @@ def train(trainee: Trainee, clips: list[Clip], cfg: TrainConfig,
                     g["lr"] *= 0.5
         progress.epoch(f"epoch {epoch}: train {result.history[-1].train_loss:.4f}  val ESR+DC "
                        f"{val_loss:.4f}  val ESR {val_esr:.4f}{'  *' if improved else ''}  "
-                       f"{time.monotonic() - start:.0f} s")
+                       f"{time.monotonic() - start:.0f} s "
+                       f"({time.process_time() - cpu_start:.0f} CPU s)")
         if out_of_time():
-            result.stopped_because = f"time limit ({cfg.time_limit:g} s)"
+            which = [f"{cfg.time_limit:g} s" if cfg.time_limit is not None else "",
+                     f"{cfg.cpu_time_limit:g} CPU s" if cfg.cpu_time_limit is not None else ""]
+            result.stopped_because = f"time limit ({' / '.join(w for w in which if w)})"
             break
         if capped():
             result.stopped_because = f"step limit ({cfg.max_steps})"
@@ -303,4 +313,5 @@ def train(trainee: Trainee, clips: list[Clip], cfg: TrainConfig,
     module.load_state_dict(best_state)
     module.eval()
     result.seconds = time.monotonic() - start
+    result.cpu_seconds = time.process_time() - cpu_start
     return result

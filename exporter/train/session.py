@@ -159,7 +159,8 @@ def run(opts: Options) -> dict[str, object]:
     cfg.progress = not opts.quiet
     result = loop.train(trainee, clips, cfg, val_clips)
     _say(opts, f"stopped: {result.stopped_because} after {result.steps} steps, "
-               f"{result.seconds:.0f} s; best epoch {result.best_epoch} "
+               f"{result.seconds:.0f} s ({result.cpu_seconds:.0f} CPU s); "
+               f"best epoch {result.best_epoch} "
                f"(validation ESR+DC {result.best_val_loss:.4f})")
     module = module.cpu().eval()
     trainee = Trainee.of(module)
@@ -198,6 +199,7 @@ def run(opts: Options) -> dict[str, object]:
         "best_val_loss": result.best_val_loss,
         "stopped_because": result.stopped_because,
         "train_seconds": result.seconds,
+        "train_cpu_seconds": result.cpu_seconds,
         "export_seconds": export_seconds,
         "parameter_count": exported.parameter_count,
         "macs_per_sample": exported.macs_per_sample,

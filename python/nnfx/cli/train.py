@@ -25,7 +25,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", required=True, metavar="FILE.onnx")
     parser.add_argument("--epochs", type=int, default=200, help="most epochs (200)")
     parser.add_argument("--time-limit", type=float, metavar="SECONDS",
-                        help="stop training after this many seconds")
+                        help="stop training after this many seconds (wall clock)")
+    parser.add_argument("--cpu-time-limit", type=float, metavar="SECONDS",
+                        help="stop training after this many CPU seconds of this process "
+                        "(comparable on a shared machine)")
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     parser.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's)")
     parser.add_argument("--lr", type=float, default=5e-3, help="Adam learning rate (5e-3)")
@@ -61,13 +64,14 @@ def _positive(name: str, value: float | None) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    for name in ("epochs", "time_limit", "lr", "batch_size", "segment", "sequence", "tbptt",
-                 "patience", "threads", "block"):
+    for name in ("epochs", "time_limit", "cpu_time_limit", "lr", "batch_size", "segment",
+                 "sequence", "tbptt", "patience", "threads", "block"):
         _positive("--" + name.replace("_", "-"), getattr(args, name))
     from nnfx.exporter.train import loop, session
 
     cfg = loop.TrainConfig(
-        epochs=args.epochs, time_limit=args.time_limit, lr=args.lr, batch_size=args.batch_size,
+        epochs=args.epochs, time_limit=args.time_limit, cpu_time_limit=args.cpu_time_limit,
+        lr=args.lr, batch_size=args.batch_size,
         segment=args.segment, sequence=args.sequence, tbptt=args.tbptt,
         val_fraction=args.val_fraction, patience=args.patience,
         pre_emphasis=args.pre_emphasis, device=args.device, seed=args.seed,
