@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "engine.h" /* nx_fpu_enter/leave: flush denormals while processing */
 #include "host_atomic.h"
 #include "host_internal.h"
 #include "onnx_model.h"
@@ -449,10 +450,12 @@ NNFX_RT void nnfx_host_process(nnfx_host *h, const float *const *in, float *cons
 {
     long long t0 = 0;
     int done = 0;
+    nx_fpu_state fpu;
     if (!h || frames <= 0)
         return;
     if (h->cfg.measure_load)
         t0 = nnfx__now_ns();
+    nx_fpu_enter(&fpu); /* FTZ/DAZ (x86), FZ (ARM): the gains, DC blocker and mix too */
     while (done < frames) {
         int n = frames - done < h->cfg.max_block ? frames - done : h->cfg.max_block;
         const float *ip[HOST_MAX_PORTS];
@@ -465,6 +468,7 @@ NNFX_RT void nnfx_host_process(nnfx_host *h, const float *const *in, float *cons
         process_chunk(h, ip, op, n);
         done += n;
     }
+    nx_fpu_leave(&fpu);
     if (h->cfg.measure_load) {
         double used = (double)(nnfx__now_ns() - t0) * 1e-9;
         double avail = (double)frames / h->cfg.sample_rate;

@@ -453,6 +453,28 @@ static void test_gains_mix_dc(void)
               "dcblock 1: the 100 Hz signal passes");
         nnfx_host_free(h3);
     }
+    /* Denormal input through the DC blocker: no subnormal values come out. */
+    {
+        nnfx_host *h4 = make_host(1, 1, 0);
+        float tiny[BLOCK], o4[BLOCK];
+        const float *ip[1];
+        float *op[1];
+        int k, b, subnormal = 0;
+        for (k = 0; k < BLOCK; k++)
+            tiny[k] = (k % 2 ? 1e-39f : -3e-39f); /* subnormal floats */
+        ip[0] = tiny;
+        op[0] = o4;
+        load(h4, data, size, "identity");
+        a[0] = fa(1);
+        msg_ok(h4, "dcblock", 1, a);
+        for (b = 0; b < 200; b++) {
+            nnfx_host_process(h4, ip, op, BLOCK);
+            for (k = 0; k < BLOCK; k++)
+                subnormal += o4[k] != 0.0f && fabsf(o4[k]) < 1.17549435e-38f;
+        }
+        CHECK(subnormal == 0, "subnormal input: %d subnormal output samples (flushed)", subnormal);
+        nnfx_host_free(h4);
+    }
     nnfx_host_free(h);
     nnfx_free_bytes(data);
     free(x);
