@@ -63,7 +63,8 @@ def run(
     """Run a test program with leak detection on; output captured as text."""
     env = dict(os.environ)
     env.update(env_extra or {})
-    env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0:exitcode=99"
+    # Full malloc stacks in leak reports: they name the function that lost the memory.
+    env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0:exitcode=99:fast_unwind_on_malloc=0"
     env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
     return subprocess.run(
         [str(exe), *args], capture_output=True, text=True, errors="replace", timeout=timeout,

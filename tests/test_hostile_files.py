@@ -207,3 +207,19 @@ def test_hand_written_case_is_refused(
     proc = reader_build.run(driver, "--expect", fragment, str(path))
     reader_build.assert_clean(proc, f"{name}: {proc.stdout.strip()}")
     print(name, "->", proc.stdout.strip())
+
+
+def test_every_allocation_failure_of_a_load_is_clean(
+    driver: Path, sources: list[tuple[str, bytes]], tmp_path: Path
+) -> None:
+    """Make each allocation of a whole load fail in turn (alloc.h's injector): every one
+    gives NNFX_ERR_NOMEM with a message, and nothing leaks (LeakSanitizer)."""
+    for name, data in sources:
+        if name not in ("tcn", "lstm", "zoo_overdrive"):
+            continue
+        path = tmp_path / f"{name}.onnx"
+        path.write_bytes(data)
+        proc = reader_build.run(driver, "--allocfail", str(path))
+        reader_build.assert_clean(proc, f"allocfail {name}")
+        walked = int(re.search(r"allocation points walked: (\d+)", proc.stdout)[1])
+        assert walked > 20, proc.stdout

@@ -7,6 +7,8 @@
  *   load_corpus DIR                   load all files; print a summary line per result code
  *                                     (NNFX_CORPUS_VERBOSE=1: also one line per file)
  *   load_corpus --expect FRAG FILE    FILE must be refused with a message containing FRAG
+ *   load_corpus --allocfail FILE      fail each allocation of the load in turn: NNFX_ERR_NOMEM
+ *                                     every time, no leak
  *
  * With NNFX_HAVE_MODEL_LOAD (defined by the test when runtime_c has nnfx_model_load_memory),
  * the full loader is used and loaded models are processed; otherwise the parser and the
@@ -21,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "nnfx.h"
 #include "onnx_model.h"
 
@@ -113,8 +116,51 @@ static nnfx_result try_load(const uint8_t *data, size_t size, nnfx_error *err, i
     return r;
 }
 
+/* Make each allocation of a load fail in turn: every one must give NNFX_ERR_NOMEM with a
+ * message, and nothing may leak (LeakSanitizer checks at exit). */
+static int alloc_walk(const char *path)
+{
+    size_t size = 0;
+    uint8_t *data = read_file(path, &size);
+    long n;
+    int bad = 0;
+    if (!data) {
+        fprintf(stderr, "cannot read %s\n", path);
+        return 2;
+    }
+    for (n = 1; n < 100000000L; n++) {
+        nnfx_error err;
+        int processed;
+        long before = nnfx__alloc_failures();
+        nnfx_result r;
+        memset(&err, 0, sizeof err);
+        nnfx__alloc_fail_at(n);
+        r = try_load(data, size, &err, &processed);
+        nnfx__alloc_fail_at(0);
+        if (nnfx__alloc_failures() == before) {
+            if (r != NNFX_OK) {
+                fprintf(stderr, "FAIL: load without injected failure: %s\n", err.message);
+                bad = 1;
+            }
+            printf("allocation points walked: %ld\n", n - 1);
+            fflush(stdout); /* LeakSanitizer may end the process without flushing */
+            break;
+        }
+        if (r != NNFX_ERR_NOMEM || err.message[0] == '\0') {
+            fprintf(stderr, "FAIL: allocation %ld failed, result %d: %s\n", n, (int)r,
+                    err.message);
+            bad = 1;
+            break;
+        }
+    }
+    free(data);
+    return bad;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "--allocfail") == 0)
+        return alloc_walk(argv[2]);
     if (argc == 4 && strcmp(argv[1], "--expect") == 0) {
         size_t size = 0;
         uint8_t *data = read_file(argv[3], &size);
@@ -196,6 +242,6 @@ int main(int argc, char **argv)
                 printf("refused with %s: %ld\n", nnfx_result_string((nnfx_result)i), counts[i]);
         return bad ? 1 : 0;
     }
-    fprintf(stderr, "usage: %s DIR | --expect FRAGMENT FILE\n", argv[0]);
+    fprintf(stderr, "usage: %s DIR | --expect FRAGMENT FILE | --allocfail FILE\n", argv[0]);
     return 2;
 }
