@@ -148,6 +148,38 @@ def test_c_built_model_sounds_like_python_export(tool: Path, tmp_path: Path, ind
     assert err <= 1e-5 * peak, f"{recipe}: max abs error {err} (peak {peak})"
 
 
+@pytest.mark.parametrize("index", range(1, len(RECIPES), 3))
+def test_embedded_reference_matches_pytorch(tool: Path, tmp_path: Path, index: int) -> None:
+    """The C builder embeds what the C runtime computes for a reference input; PyTorch's
+    RandomTCN (an independent engine) gives the same on that input, within the file's own
+    tolerance, and the runtime's verify accepts the file."""
+    import base64
+
+    import nnfx
+    import onnx
+    import torch
+    from nnfx.exporter.random_tcn import build
+
+    recipe = RECIPES[index]
+    path = tmp_path / "c.onnx"
+    subprocess.run([str(tool), "build", str(path), "64", "48000", *_args(recipe)], check=True)
+    meta = {p.key: p.value for p in onnx.load(str(path)).metadata_props}
+    length = int(meta["nnfx.reference_length"])
+    x = np.frombuffer(base64.b64decode(meta["nnfx.reference_input"]), dtype="<f4")
+    y = np.frombuffer(base64.b64decode(meta["nnfx.reference_output"]), dtype="<f4")
+    x = x.reshape(recipe.in_channels, length)
+    y = y.reshape(recipe.out_channels, length)
+    padded = np.concatenate([np.zeros((recipe.in_channels, recipe.lookback), np.float32), x], 1)
+    with torch.no_grad():
+        ref = build(recipe)(torch.from_numpy(padded)[None]).numpy()[0]
+    tol = float(meta["nnfx.reference_tolerance"])
+    # The file's tolerance is 1e-4 x max(1, peak): float32 engines with different
+    # accumulation orders (PyTorch's conv vs the C kernels) stay far inside it.
+    assert float(np.max(np.abs(ref - y))) <= tol
+    with nnfx.load(path) as m:
+        assert m.verify() <= tol
+
+
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [

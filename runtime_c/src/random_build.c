@@ -8,6 +8,12 @@
  * sine30 as Mul(30) then Sin). All memory here is this file's own: the model
  * struct is filled with pointers into one builder and released by it, not by
  * nnfx_onnx_model_free.
+ *
+ * The file carries a reference (nnfx.reference_*) so that any host can
+ * `verify` it: a deterministic noise burst after an impulse, and what this
+ * runtime computed for it in stream mode from silence (a C-built network has
+ * no PyTorch output to store). Networks too costly to run for a few thousand
+ * frames at build time get no reference.
  */
 #include <math.h>
 #include <stdio.h>
@@ -179,6 +185,11 @@ static void add_prop(builder *b, const char *key, const char *value)
             b->rc = NNFX_ERR_LIMIT;
         return;
     }
+    if (!value) { /* an earlier allocation failed */
+        if (b->rc == NNFX_OK)
+            b->rc = NNFX_ERR_NOMEM;
+        return;
+    }
     p = &b->m.props[b->m.n_props++];
     p->key = b_str(b, key);
     p->value = b_str(b, value);
@@ -189,6 +200,117 @@ static void add_prop_long(builder *b, const char *key, long v)
     char s[32];
     snprintf(s, sizeof s, "%ld", v);
     add_prop(b, key, s);
+}
+
+/* ---- reference I/O ---- */
+
+#define REF_FRAMES 4096
+#define REF_MIN_FRAMES 256
+#define REF_MAX_WORK 2.0e8 /* MACs spent on the reference at build time (~0.1-0.5 s) */
+
+static uint64_t ref_mix(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+/* Base64 (RFC 4648, padded) of n floats as little-endian bytes; returns a builder string. */
+static char *b64_floats(builder *b, const float *v, size_t n)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t nbytes = n * 4, olen = 4 * ((nbytes + 2) / 3), i, o = 0;
+    char *out = (char *)b_alloc(b, olen + 1);
+    uint8_t *bytes = (uint8_t *)b_alloc(b, nbytes + 1);
+    if (!out || !bytes)
+        return NULL;
+    for (i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, &v[i], 4);
+        bytes[4 * i] = (uint8_t)(u & 0xFF);
+        bytes[4 * i + 1] = (uint8_t)((u >> 8) & 0xFF);
+        bytes[4 * i + 2] = (uint8_t)((u >> 16) & 0xFF);
+        bytes[4 * i + 3] = (uint8_t)(u >> 24);
+    }
+    for (i = 0; i + 2 < nbytes; i += 3) {
+        uint32_t t = ((uint32_t)bytes[i] << 16) | ((uint32_t)bytes[i + 1] << 8) | bytes[i + 2];
+        out[o++] = tab[(t >> 18) & 63];
+        out[o++] = tab[(t >> 12) & 63];
+        out[o++] = tab[(t >> 6) & 63];
+        out[o++] = tab[t & 63];
+    }
+    if (i < nbytes) {
+        uint32_t t = (uint32_t)bytes[i] << 16;
+        if (i + 1 < nbytes)
+            t |= (uint32_t)bytes[i + 1] << 8;
+        out[o++] = tab[(t >> 18) & 63];
+        out[o++] = tab[(t >> 12) & 63];
+        out[o++] = i + 1 < nbytes ? tab[(t >> 6) & 63] : '=';
+        out[o++] = '=';
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* Runs the serialized model on the reference input and adds the nnfx.reference_* keys.
+   Returns NNFX_OK also when the network is too costly (no reference is added then). */
+static nnfx_result add_reference(builder *b, const nnfx_random_recipe *r, const uint8_t *data,
+                                 size_t size, nnfx_error *err)
+{
+    nnfx_config cfg = nnfx_config_init();
+    nnfx_model *m = NULL;
+    long macs = nnfx_random_macs_per_sample(r), L = REF_FRAMES, i;
+    int c, cin = r->in_channels, cout = r->out_channels;
+    float *x, *y;
+    const float *ip[2];
+    float *op[2];
+    double peak = 0.0;
+    char tol[40], len[24];
+    nnfx_result rc;
+    if (macs > 0 && (double)macs * (double)L > REF_MAX_WORK)
+        L = (long)(REF_MAX_WORK / (double)macs);
+    if (L < REF_MIN_FRAMES)
+        return NNFX_OK;
+    cfg.max_block = 4096;
+    rc = nnfx_model_load_memory(data, size, &cfg, &m, err);
+    if (rc != NNFX_OK)
+        return rc;
+    x = (float *)b_alloc(b, (size_t)(cin * L) * sizeof(float));
+    y = (float *)b_alloc(b, (size_t)(cout * L) * sizeof(float));
+    if (!x || !y) {
+        nnfx_model_free(m);
+        return nnfx_set_error(err, NNFX_ERR_NOMEM, "random build: out of memory for the reference");
+    }
+    for (c = 0; c < cin; c++) {
+        uint64_t key = ref_mix(0x6E6E66785265664FULL + (uint64_t)c);
+        for (i = 0; i < L; i++) {
+            uint64_t u = ref_mix(key + (uint64_t)(i + 1) * 0x9E3779B97F4A7C15ULL) >> 40;
+            x[c * L + i] = (float)(((double)u * (1.0 / 16777216.0) - 0.5) * 0.8);
+        }
+        x[c * L] = 0.9f; /* an impulse first */
+    }
+    for (c = 0; c < cin; c++)
+        ip[c] = x + c * L;
+    for (c = 0; c < cout; c++)
+        op[c] = y + c * L;
+    rc = nnfx_model_process(m, ip, op, (int)L);
+    nnfx_model_free(m);
+    if (rc != NNFX_OK)
+        return nnfx_set_error(err, rc, "random build: running the reference failed");
+    for (i = 0; i < cout * L; i++)
+        if (fabs((double)y[i]) > peak)
+            peak = fabs((double)y[i]);
+    if (!(peak < 1e30)) /* a network that overflows float32 gets no reference */
+        return NNFX_OK;
+    snprintf(len, sizeof len, "%ld", L);
+    /* Same convention as the exporter: 1e-4 relative to the output's peak (at least 1). */
+    snprintf(tol, sizeof tol, "%.9g", 1e-4 * (peak > 1.0 ? peak : 1.0));
+    add_prop(b, "nnfx.reference_input", b64_floats(b, x, (size_t)(cin * L)));
+    add_prop(b, "nnfx.reference_output", b64_floats(b, y, (size_t)(cout * L)));
+    add_prop(b, "nnfx.reference_params", "[]");
+    add_prop(b, "nnfx.reference_length", len);
+    add_prop(b, "nnfx.reference_tolerance", tol);
+    return b->rc;
 }
 
 /* Appends the activation after `x`; returns the name of its output (in `out`). */
@@ -308,7 +430,7 @@ nnfx_result nnfx_random_build(const nnfx_random_recipe *r, int block_size, doubl
     b.rc = NNFX_OK;
     b.cap_nodes = 6 * L + 4;
     b.cap_inits = 2 * L + 3 * L + 4;
-    b.cap_props = 20;
+    b.cap_props = 24;
     b.m.ir_version = 8;
     b.m.opset = 17;
     b.m.producer_name = b_str(&b, "nnfx-c");
@@ -404,6 +526,23 @@ nnfx_result nnfx_random_build(const nnfx_random_recipe *r, int block_size, doubl
     if (b.rc != NNFX_OK)
         goto fail;
     rc = nnfx_onnx_model_serialize(&b.m, out_data, out_size, err);
+    if (rc == NNFX_OK) {
+        /* Second pass: the reference computed from the file just written. */
+        uint8_t *first = *out_data;
+        size_t first_size = *out_size;
+        int props_before = b.m.n_props;
+        rc = add_reference(&b, r, first, first_size, err);
+        if (rc == NNFX_OK && b.m.n_props > props_before) {
+            *out_data = NULL;
+            *out_size = 0;
+            rc = nnfx_onnx_model_serialize(&b.m, out_data, out_size, err);
+            nnfx__free(first);
+        } else if (rc != NNFX_OK) {
+            nnfx__free(first);
+            *out_data = NULL;
+            *out_size = 0;
+        }
+    }
     b_release(&b);
     return rc;
 fail:
