@@ -105,6 +105,7 @@ typedef struct {
 #define NNFX_ONNX_MAX_TENSOR_ELEMS (256 * 1024 * 1024 / 4)
 #define NNFX_ONNX_MAX_NAME 4096
 #define NNFX_ONNX_MAX_NESTING 16
+#define NNFX_ONNX_MAX_ATTRS 256         /* attributes per node (ONNX ops have a dozen at most) */
 
 /* Parse a serialized ModelProto. On failure, frees everything and fills err. */
 nnfx_result nnfx_onnx_model_parse(const uint8_t *data, size_t size, nnfx_onnx_model *out,

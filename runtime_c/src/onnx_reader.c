@@ -1094,6 +1094,11 @@ static nnfx_result parse_node(ctx *c, span msg, nnfx_onnx_node *n, int index)
         r = nnfx_set_error(c->err, NNFX_ERR_NOMEM, "%s: out of memory", what);
         goto fail;
     }
+    if (n_attr > NNFX_ONNX_MAX_ATTRS) {
+        r = nnfx_set_error(c->err, NNFX_ERR_LIMIT, "%s has %zu attributes, at most %d allowed",
+                           what, n_attr, NNFX_ONNX_MAX_ATTRS);
+        goto fail;
+    }
     if (!checked_count(n_in) || !checked_count(n_out) || !checked_count(n_attr)) {
         r = nnfx_set_error(c->err, NNFX_ERR_LIMIT, "%s: too many inputs, outputs or attributes",
                            what);

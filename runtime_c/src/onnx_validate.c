@@ -208,15 +208,19 @@ nnfx_result nnfx_onnx_model_toposort(nnfx_onnx_model *m, nnfx_error *err)
                 heap_push(heap, &heap_n, edges[j]);
     }
     if (done < n) {
-        /* Walk back from any unfinished node through unfinished producers: after n steps
-         * the walk is inside a cycle. */
+        /* Walk back from any unfinished node through unfinished producers until a node
+         * comes round again: that node is on a cycle. Each node is visited at most once
+         * (fill[] marks visits), so the walk is linear in the graph's size. */
         char label[200];
         int v = -1, step;
         for (i = 0; i < n && v < 0; i++)
             if (indeg[i] > 0)
                 v = i;
-        for (step = 0; step < n; step++) {
+        for (i = 0; i < n; i++)
+            fill[i] = 0;
+        for (step = 0; step < n && !fill[v]; step++) {
             int next = -1;
+            fill[v] = 1;
             for (j = 0; j < m->nodes[v].n_inputs && next < 0; j++) {
                 const char *in = m->nodes[v].inputs[j];
                 int p = in[0] ? nnfx__names_get(&t, in) : -1;
@@ -270,6 +274,10 @@ nnfx_result nnfx_onnx_model_validate(const nnfx_onnx_model *m, nnfx_error *err)
     if (m->n_nodes > NNFX_ONNX_MAX_NODES)
         return nnfx_set_error(err, NNFX_ERR_LIMIT, "graph has %d nodes, at most %d allowed",
                               m->n_nodes, NNFX_ONNX_MAX_NODES);
+    for (i = 0; i < m->n_nodes; i++)
+        if (m->nodes[i].n_attrs > NNFX_ONNX_MAX_ATTRS) /* keeps the pairwise check below small */
+            return nnfx_set_error(err, NNFX_ERR_LIMIT, "graph: node %d has %d attributes, at "
+                                  "most %d allowed", i, m->nodes[i].n_attrs, NNFX_ONNX_MAX_ATTRS);
     if (m->n_outputs == 0)
         return nnfx_set_error(err, NNFX_ERR_FORMAT, "graph has no outputs");
     for (i = 0; i < m->n_inputs; i++)

@@ -442,6 +442,30 @@ static void unit_tests(void)
         CHECK(strncmp(err.message, "ctx: x nnn", 10) == 0 && err.code == NNFX_ERR_FORMAT,
               "prefix: %.20s", err.message);
     }
+    /* Too many attributes on a node: refused by the reader (and by validate). */
+    fill_small(&src, nodes, &w, io, &prop, strs, attrs, wdata, ints);
+    {
+        static nnfx_onnx_attr many[NNFX_ONNX_MAX_ATTRS + 1];
+        static char names[NNFX_ONNX_MAX_ATTRS + 1][16];
+        int k;
+        for (k = 0; k <= NNFX_ONNX_MAX_ATTRS; k++) {
+            snprintf(names[k], sizeof names[k], "a%d", k);
+            memset(&many[k], 0, sizeof many[k]);
+            many[k].name = names[k];
+            many[k].type = NNFX_ATTR_INT;
+            many[k].i = k;
+        }
+        nodes[1].attrs = many;
+        nodes[1].n_attrs = NNFX_ONNX_MAX_ATTRS + 1;
+        r = nnfx_onnx_model_validate(&src, &err);
+        CHECK(r == NNFX_ERR_LIMIT && strstr(err.message, "attributes"), "validate attrs: %s",
+              err.message);
+        if (nnfx_onnx_model_serialize(&src, &bytes, &size, &err) == NNFX_OK) {
+            expect_fail(bytes, size, "257 attributes, at most 256", "many attributes");
+            free(bytes);
+            bytes = NULL;
+        }
+    }
     /* Output produced twice. */
     fill_small(&src, nodes, &w, io, &prop, strs, attrs, wdata, ints);
     nodes[1].outputs = strs + 2; /* relu also writes T */
