@@ -213,6 +213,10 @@ def _fmt_ms(ms: float) -> str:
     return f"{ms:.3g} ms" if ms < 1000 else f"{ms / 1000:.3g} s"
 
 
+def _frames(n: Any) -> str:
+    return f"{n} frame" if n == 1 else f"{n} frames"
+
+
 def _fmt_tol(text: str | None) -> str:
     if not text:
         return "1e-4 (default)"
@@ -263,17 +267,17 @@ def words(info: dict[str, Any]) -> str:
         f"{info['exporter'] or 'unknown'}, {info['file_bytes']} bytes"
     )
     lines.append(
-        f"  sample rate {sr} Hz, block {info['block_size']} frames ({_fmt_ms(info['block_ms'])})"
+        f"  sample rate {sr} Hz, block {_frames(info['block_size'])} ({_fmt_ms(info['block_ms'])})"
     )
     cin = info["in_channels"] if info["in_channels"] is not None else "?"
     cout = info["out_channels"] if info["out_channels"] is not None else "?"
     lines.append(f"  channels: {cin} in -> {cout} out")
     lines.append(
-        f"  receptive field {info['receptive_field']} frames "
-        f"({_fmt_ms(info['receptive_field_ms'])}), look-back {info['lookback']} frames"
+        f"  receptive field {_frames(info['receptive_field'])} "
+        f"({_fmt_ms(info['receptive_field_ms'])}), look-back {_frames(info['lookback'])}"
     )
     lines.append(
-        f"  latency {info['latency']} frames ({_fmt_ms(info['latency_ms'])})"
+        f"  latency {_frames(info['latency'])} ({_fmt_ms(info['latency_ms'])})"
         + (" (causal)" if info["latency"] == 0 else "")
     )
     macs = info["macs_per_sample"]
@@ -296,7 +300,7 @@ def words(info: dict[str, Any]) -> str:
     ref = info["reference"]
     if ref["length"] is not None:
         lines.append(
-            f"  reference: {ref['length']} frames ({_fmt_ms(1000.0 * ref['length'] / sr)}), "
+            f"  reference: {_frames(ref['length'])} ({_fmt_ms(1000.0 * ref['length'] / sr)}), "
             f"hosts accept max abs error {_fmt_tol(ref['tolerance'])}"
         )
     else:
