@@ -6,10 +6,12 @@
 
 #include "alloc.h"
 
-static size_t hash_name(const char *s)
+static size_t hash_name(const nnfx__names *t, const char *s)
 {
-    /* FNV-1a, 32-bit constants: good enough for tensor names. */
-    uint32_t h = 2166136261u;
+    /* FNV-1a (32-bit) from a per-table basis. Lookups and every result are independent of
+     * the basis; only the probe lengths change, so names crafted to collide for one basis
+     * do not slow down a load. */
+    uint32_t h = 2166136261u ^ t->seed;
     while (*s) {
         h ^= (uint8_t)*s++;
         h *= 16777619u;
@@ -32,6 +34,7 @@ int nnfx__names_init(nnfx__names *t, size_t expected)
         return -1;
     }
     t->cap = cap;
+    t->seed = (uint32_t)((uintptr_t)t->keys >> 4) * 2654435761u;
     return 0;
 }
 
@@ -47,7 +50,7 @@ int nnfx__names_get(const nnfx__names *t, const char *key)
     size_t i, n;
     if (!t->cap)
         return -1;
-    i = hash_name(key) & (t->cap - 1);
+    i = hash_name(t, key) & (t->cap - 1);
     for (n = 0; n < t->cap; n++) {
         if (!t->keys[i])
             return -1;
@@ -63,7 +66,7 @@ int nnfx__names_put(nnfx__names *t, const char *key, int value, int *existing)
     size_t i, n;
     if (!t->cap || t->count + 1 > t->cap / 2 + t->cap / 4)
         return -1;
-    i = hash_name(key) & (t->cap - 1);
+    i = hash_name(t, key) & (t->cap - 1);
     for (n = 0; n < t->cap; n++) {
         if (!t->keys[i]) {
             t->keys[i] = key;

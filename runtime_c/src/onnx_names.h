@@ -7,12 +7,14 @@
 #define NNFX_ONNX_NAMES_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct {
     const char **keys; /* NULL = empty slot; keys are borrowed, not copied */
     int *values;
     size_t cap;        /* power of two */
     size_t count;
+    uint32_t seed;     /* varies per table (from its address): crafted collisions are hard */
 } nnfx__names;
 
 /* Room for at least `expected` names. Returns 0, or -1 when out of memory. */
