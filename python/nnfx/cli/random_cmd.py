@@ -7,20 +7,15 @@ import os
 from typing import TYPE_CHECKING
 
 from nnfx.errors import NnfxError
+from nnfx.exporter.random_recipe import ACTIVATIONS, INITS  # plain Python: no torch, no numpy
 
 if TYPE_CHECKING:
     from nnfx.exporter.random_recipe import Recipe
 
 HELP = "design a randomized overdrive network (random TCN) and write its model file"
 
-_ACTIVATIONS = (
-    "linear, leakyrelu, tanh, sigmoid, relu, elu, selu, gelu, rrelu, softplus, softshrink, "
-    "sine, sine30"
-)
-_INITS = (
-    "normal, uniform, uniform1, xavier_normal, xavier_uniform, kaiming_normal, "
-    "kaiming_uniform, orthogonal, dirac"
-)
+_ACTIVATIONS = ", ".join(ACTIVATIONS)
+_INITS = ", ".join(INITS)
 BLOCK_RANGE = (1, 65536)
 SAMPLE_RATE_RANGE = (1000, 768000)  # what nnfx.export accepts
 
