@@ -134,7 +134,8 @@ def test_bad_settings_are_one_line_errors(material: np.ndarray) -> None:
 
 
 @pytest.fixture(scope="module")
-def pair_dir(tmp_path_factory, material: np.ndarray):  # type: ignore[no-untyped-def]
+def pair_dir(tmp_path_factory):  # type: ignore[no-untyped-def]
+    material = signals.training_material(1.5, SR, seed=4)  # short: CLI runs take few steps
     d = tmp_path_factory.mktemp("pair")
     sf.write(d / "dry.wav", material, SR, subtype="FLOAT")
     sf.write(d / "wet.wav", dataset.render("distortion", material, SR), SR, subtype="FLOAT")
@@ -149,7 +150,7 @@ def test_nnfx_train_end_to_end(pair_dir, capsys) -> None:  # type: ignore[no-unt
     out = pair_dir / "m.onnx"
     rc = main(["train", "--input", str(pair_dir / "dry.wav"), "--target",
                str(pair_dir / "wet.wav"), "--arch", "gru", "--preset", "gru16", "-o", str(out),
-               "--epochs", "2", "--batch-size", "2", "--sequence", "1024", "--tbptt", "512",
+               "--epochs", "2", "--batch-size", "4", "--sequence", "1024", "--tbptt", "1024",
                "--lr", "1e-2", "--threads", "1", "--block", "32"])
     text = capsys.readouterr().out
     assert rc == 0, text
@@ -171,8 +172,8 @@ def test_nnfx_train_with_a_knob(pair_dir, capsys) -> None:  # type: ignore[no-un
     out = pair_dir / "k.onnx"
     rc = main(["train", "--input", str(pair_dir / "dry.wav"), "--knob",
                f"drive={pair_dir / 'wet_drive=10.wav'}", str(pair_dir / "wet_drive=30.wav"),
-               "--arch", "tcn", "-o", str(out), "--epochs", "1", "--batch-size", "2",
-               "--segment", "256", "--threads", "1", "--quiet"])
+               "--arch", "tcn", "-o", str(out), "--epochs", "1", "--batch-size", "4",
+               "--segment", "1024", "--threads", "1", "--quiet"])
     assert rc == 0, capsys.readouterr()
     import nnfx
 
