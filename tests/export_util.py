@@ -19,7 +19,7 @@ def metadata(path: str) -> dict[str, str]:
 
 
 def decode(meta: dict[str, str], key: str, channels: int) -> np.ndarray:
-    raw = np.frombuffer(base64.b64decode(meta[key]), dtype="<f4")
+    raw = np.frombuffer(base64.b64decode(meta[key]), dtype="<f4").copy()
     return raw.reshape(channels, -1)
 
 
