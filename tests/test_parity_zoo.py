@@ -226,8 +226,10 @@ def test_zoo_parity(case: Case, outdir) -> None:
             engine = CEngine(data, mode, block)
             try:
                 assert engine.model.info["lookback"] == report.lookback
-                if block == BLOCKS[0]:  # the file's self-check passes in this mode too
-                    assert engine.model.verify() <= report.tolerance
+                if block == BLOCKS[0]:  # the file's self-check, in this mode
+                    verify_err = engine.model.verify(check=False)
+                    if not verify_err <= report.tolerance:
+                        results[f"verify-{mode}"] = verify_err
                 results[f"c-{mode}@{block}"] = _err(engine.run(x, knobs), truth)
             finally:
                 engine.close()
