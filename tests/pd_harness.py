@@ -110,8 +110,10 @@ def run_pd(
     extra: list[str] | None = None,
     wrapper: list[str] | None = None,
     path: str = PD_DIR,
+    batch: bool = True,
 ) -> PdResult:
-    """Write the patch into ``workdir`` and run Pd in batch mode at 48 kHz."""
+    """Write the patch into ``workdir`` and run Pd at 48 kHz: in batch mode (as fast as it
+    can), or with ``batch=False`` paced by the clock (-noaudio still runs DSP)."""
     build_external()
     text = patch.text() if isinstance(patch, Canvas) else patch
     file = os.path.join(workdir, name)
@@ -120,7 +122,8 @@ def run_pd(
     pd = shutil.which("pd")
     if pd is None:
         raise AssertionError("Pure Data (pd) is not installed; .ci/setup installs puredata-core")
-    cmd = list(wrapper or []) + [pd, "-nogui", "-noaudio", "-batch", "-noprefs", "-stderr"]
+    cmd = list(wrapper or []) + [pd, "-nogui", "-noaudio"] + (["-batch"] if batch else [])
+    cmd += ["-noprefs", "-stderr"]
     cmd += ["-r", str(SAMPLE_RATE), "-path", path] + list(extra or []) + ["-open", file]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=workdir)
     return PdResult(proc.returncode, proc.stdout + proc.stderr)

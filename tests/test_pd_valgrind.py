@@ -50,12 +50,15 @@ def test_no_leak_over_100_open_cycles(tmp_path):
     open_b = c.msg(f"; fx open {b}")
     c.connect(sel, 0, open_a, 0)
     c.connect(sel, 1, open_b, 0)
+    # [delay]s take the deletion and the quit out of the object's own outlet call
     finish = c.obj("t b b")
     c.connect(mod, 1, finish, 0)
+    d_clear = c.obj("delay 10")
     clear = c.msg("; pd dsp 0; pd-box clear")
     d = c.obj("delay 100")
     q = c.msg("; pd quit")
-    c.connect(finish, 1, clear, 0)
+    c.connect(finish, 1, d_clear, 0)
+    c.chain(d_clear, clear)
     c.connect(finish, 0, d, 0)
     c.chain(d, q)
     mark_p = c.obj("print CYCLES")
@@ -65,7 +68,9 @@ def test_no_leak_over_100_open_cycles(tmp_path):
     wrapper = ["valgrind", "--tool=memcheck", "--leak-check=full",
                "--show-leak-kinds=definite,indirect", f"--log-file={log}",
                "--num-callers=30"]
-    res = run_pd(c, tmp, wrapper=wrapper, timeout=600)
+    # Paced by the clock, not -batch: valgrind runs one thread at a time, and a batch-mode
+    # Pd spinning through ticks would starve the loader thread (minutes instead of seconds).
+    res = run_pd(c, tmp, wrapper=wrapper, timeout=600, batch=False)
     with open(log) as f:
         report = f.read()
     assert res.returncode == 0, res.console + report[-4000:]
