@@ -34,12 +34,24 @@ def _build(out: Path, cc: str, extra: list[str]) -> Path:
     return out
 
 
-def _run(exe: Path, tmp: Path) -> str:
+@pytest.fixture(scope="module")
+def knob_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A zoo model with drive/tone knobs (FiLM), for the param checks of test_host.c."""
+    import nnfx
+    from nnfx.exporter import zoo
+
+    path = tmp_path_factory.mktemp("knobs") / "wavenet1-knobs.onnx"
+    module = zoo.build("wavenet1-knobs")
+    nnfx.export(module, path, block_size=64, sample_rate=48000)
+    return path
+
+
+def _run(exe: Path, tmp: Path, knobs: Path) -> str:
     env = dict(os.environ)
     env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0:exitcode=99"
     env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
     proc = subprocess.run(
-        [str(exe), str(tmp)], capture_output=True, text=True, timeout=600, env=env
+        [str(exe), str(tmp), str(knobs)], capture_output=True, text=True, timeout=600, env=env
     )
     text = proc.stdout + proc.stderr
     for mark in MARKS:
@@ -55,8 +67,8 @@ def _run(exe: Path, tmp: Path) -> str:
     [("gcc", ["-O2"]), ("clang", ["-O1", *SANITIZE])],
     ids=["gcc-O2", "clang-asan-ubsan"],
 )
-def test_host_layer_c(tmp_path: Path, cc: str, extra: list[str]) -> None:
-    out = _run(_build(tmp_path / f"test_host_{cc}", cc, extra), tmp_path)
+def test_host_layer_c(tmp_path: Path, knob_model: Path, cc: str, extra: list[str]) -> None:
+    out = _run(_build(tmp_path / f"test_host_{cc}", cc, extra), tmp_path, knob_model)
     # The checks that matter most, named so a silently shortened program would be caught.
     for phrase in (
         "no malloc/free in 400 process calls",
@@ -68,6 +80,10 @@ def test_host_layer_c(tmp_path: Path, cc: str, extra: list[str]) -> None:
         "ingain change is smoothed",
         "host output equals the model alone",
         "saved file equals nnfx_random_build",
+        "verify of a designed network passes",
+        "subnormal input: 0 subnormal output samples",
+        "knob values reach the model",
+        "smoothed knobs glide",
     ):
         assert phrase in out, phrase
 
