@@ -1,0 +1,239 @@
+"""Small causal models written in plain PyTorch (not from the zoo), exported the way a user
+would (plain ``torch.onnx.export(..., dynamo=False)``) plus the nnfx metadata, and the tools
+that run them through runtime_c's ``nnfx_run``. Used by tests/test_c_engine.py and
+tests/test_c_runtime.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+import torch.nn as nn
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNTIME = ROOT / "runtime_c"
+
+
+class TCN(nn.Module):
+    """Dilated convolutions with residual paths cropped on the left to the conv's length."""
+
+    def __init__(self, ch: int = 8, k: int = 3, dilations: tuple[int, ...] = (1, 2, 4, 8)):
+        super().__init__()
+        self.inp = nn.Conv1d(1, ch, 1)
+        self.convs = nn.ModuleList(nn.Conv1d(ch, ch, k, dilation=d) for d in dilations)
+        self.out = nn.Conv1d(ch, 1, 1)
+        self.receptive_field = 1 + sum((k - 1) * d for d in dilations)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.inp(x)
+        for conv in self.convs:
+            y = torch.tanh(conv(h))
+            h = h[..., h.shape[-1] - y.shape[-1] :] + y
+        return self.out(h)
+
+
+class GatedWaveNet(nn.Module):
+    """WaveNet-style gated block: chunk into tanh/sigmoid halves, residual and skip paths."""
+
+    def __init__(self, ch: int = 6, k: int = 2, dilations: tuple[int, ...] = (1, 2, 4, 8, 16)):
+        super().__init__()
+        self.inp = nn.Conv1d(1, ch, 1)
+        self.convs = nn.ModuleList(nn.Conv1d(ch, 2 * ch, k, dilation=d) for d in dilations)
+        self.res = nn.ModuleList(nn.Conv1d(ch, ch, 1) for _ in dilations)
+        self.skip = nn.ModuleList(nn.Conv1d(ch, ch, 1) for _ in dilations)
+        self.out = nn.Conv1d(ch, 1, 1)
+        self.receptive_field = 1 + sum((k - 1) * d for d in dilations)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.inp(x)
+        acc = None
+        for conv, res, skip in zip(self.convs, self.res, self.skip, strict=True):
+            a, b = conv(h).chunk(2, dim=1)
+            g = torch.tanh(a) * torch.sigmoid(b)
+            s = skip(g)
+            acc = s if acc is None else acc[..., -s.shape[-1] :] + s
+            h = h[..., -g.shape[-1] :] + res(g)
+        return self.out(torch.relu(acc))
+
+
+class LSTMNet(nn.Module):
+    """Two-layer LSTM with its state as explicit inputs/outputs, linear head, residual."""
+
+    def __init__(self, hidden: int = 12, layers: int = 2):
+        super().__init__()
+        self.lstm = nn.LSTM(1, hidden, num_layers=layers, batch_first=True)
+        self.lin = nn.Linear(hidden, 1)
+        self.receptive_field = 1
+        self.state_shapes = [(layers, 1, hidden), (layers, 1, hidden)]
+
+    def forward(self, x, h, c):  # noqa: ANN001, ANN201 - torch export signature
+        y, (h2, c2) = self.lstm(x.transpose(1, 2), (h, c))
+        return self.lin(y).transpose(1, 2) + x, h2, c2
+
+
+class GRUNet(nn.Module):
+    """Stereo GRU (sequence-first), linear head."""
+
+    def __init__(self, hidden: int = 10):
+        super().__init__()
+        self.gru = nn.GRU(2, hidden)
+        self.lin = nn.Linear(hidden, 2)
+        self.receptive_field = 1
+        self.state_shapes = [(1, 1, hidden)]
+
+    def forward(self, x, h):  # noqa: ANN001, ANN201
+        y, h2 = self.gru(x.permute(2, 0, 1), h)
+        return self.lin(y).permute(1, 2, 0), h2
+
+
+class ShapeMath(nn.Module):
+    """Stereo; channel halves from chunk (traced as Shape/Gather/Div feeding Slice), time crop
+    computed from shapes. Exported without constant folding, the arithmetic stays in the file."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Conv1d(2, 8, 5)
+        self.b = nn.Conv1d(2, 4, 3, dilation=3)
+        self.o = nn.Conv1d(4, 2, 1)
+        self.receptive_field = 7
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        ga, gb = self.a(x).chunk(2, dim=1)
+        g = torch.tanh(ga) * torch.sigmoid(gb)
+        b = self.b(x)
+        return self.o(g[..., g.shape[-1] - b.shape[-1] :] + b)
+
+
+def make(name: str, seed: int = 0) -> nn.Module:
+    torch.manual_seed(seed)
+    cls = {"tcn": TCN, "gated": GatedWaveNet, "lstm": LSTMNet, "gru": GRUNet, "shape": ShapeMath}
+    return cls[name]().eval()
+
+
+def in_channels(module: nn.Module) -> int:
+    return 2 if isinstance(module, GRUNet | ShapeMath) else 1
+
+
+def _b64(a: np.ndarray) -> str:
+    return base64.b64encode(np.ascontiguousarray(a, dtype="<f4").tobytes()).decode()
+
+
+def export(
+    module: nn.Module,
+    path: Path,
+    block: int = 64,
+    fold: bool = True,
+    meta: dict[str, str] | None = None,
+    reference: bool = True,
+) -> onnx.ModelProto:
+    """Plain torch.onnx.export, then the nnfx metadata added with the onnx package."""
+    states = getattr(module, "state_shapes", [])
+    m = module.receptive_field - 1
+    cin = in_channels(module)
+    args = (torch.zeros(1, cin, m + block),) + tuple(torch.zeros(*s) for s in states)
+    names_in = ["audio_in"] + [f"state_in.{i}" for i in range(len(states))]
+    names_out = ["audio_out"] + [f"state_out.{i}" for i in range(len(states))]
+    buf = io.BytesIO()
+    torch.onnx.export(
+        module, args, buf, dynamo=False, input_names=names_in, output_names=names_out,
+        opset_version=17, do_constant_folding=fold,
+    )
+    proto = onnx.load_from_string(buf.getvalue())
+    md = {
+        "nnfx.format_version": "1",
+        "nnfx.sample_rate": "48000",
+        "nnfx.block_size": str(block),
+        "nnfx.lookback": str(m),
+        "nnfx.receptive_field": str(m + 1),
+        "nnfx.name": type(module).__name__,
+    }
+    if reference:
+        x = signal(cin, 480, seed=3)
+        md["nnfx.reference_input"] = _b64(x)
+        md["nnfx.reference_output"] = _b64(torch_reference(module, x))
+        md["nnfx.reference_length"] = "480"
+        md["nnfx.reference_tolerance"] = "1e-5"
+    md.update(meta or {})
+    for k, v in md.items():
+        e = proto.metadata_props.add()
+        e.key, e.value = k, v
+    onnx.save(proto, str(path))
+    return proto
+
+
+def signal(channels: int, frames: int, seed: int = 5) -> np.ndarray:
+    """A sine plus noise, [channels, frames] float32."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(frames)
+    x = 0.6 * np.sin(2 * np.pi * 220 * t / 48000)[None] + 0.3 * rng.standard_normal(
+        (channels, frames)
+    )
+    return x.astype(np.float32)
+
+
+def torch_reference(module: nn.Module, x: np.ndarray) -> np.ndarray:
+    """The module run on x as one signal from silence: M zeros before it, zero state."""
+    xt = torch.from_numpy(x)[None]
+    with torch.no_grad():
+        states = getattr(module, "state_shapes", [])
+        if states:
+            y = module(xt, *[torch.zeros(*s) for s in states])[0]
+        else:
+            y = module(torch.nn.functional.pad(xt, (module.receptive_field - 1, 0)))
+    return y[0].numpy().astype(np.float32)
+
+
+def build_nnfx_run(out_dir: Path, cc: str = "gcc") -> Path:
+    """Compile runtime_c/tools/nnfx_run.c with every runtime source into out_dir."""
+    exe = out_dir / "nnfx_run"
+    sources = sorted(str(p) for p in (RUNTIME / "src").glob("*.c"))
+    cmd = [
+        cc, "-std=c99", "-Wall", "-Wextra", "-Werror", "-O2", "-ffp-contract=off",
+        f"-I{RUNTIME / 'include'}", f"-I{RUNTIME / 'src'}", str(RUNTIME / "tools" / "nnfx_run.c"),
+        *sources, "-o", str(exe), "-lm", "-lpthread",
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    assert proc.returncode == 0, f"compile failed: {' '.join(cmd)}\n{proc.stderr[-3000:]}"
+    return exe
+
+
+def run_nnfx(
+    exe: Path, model: Path, x: np.ndarray, work: Path, block: int, mode: str, out_ch: int
+) -> np.ndarray:
+    """Process x [channels, frames] with nnfx_run in host calls of `block` frames."""
+    xin, yout = work / "in.f32", work / "out.f32"
+    np.ascontiguousarray(x, dtype=np.float32).tofile(xin)
+    proc = subprocess.run(
+        [str(exe), str(model), str(xin), str(yout), "--block", str(block), "--mode", mode],
+        capture_output=True, text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return np.fromfile(yout, dtype=np.float32).reshape(out_ch, -1)
+
+
+def load_message(exe: Path, model: Path, mode: str = "stream") -> tuple[int, str]:
+    """Exit status and stderr of `nnfx_run --info` (a load attempt)."""
+    proc = subprocess.run(
+        [str(exe), "--info", str(model), "--mode", mode], capture_output=True, text=True
+    )
+    return proc.returncode, proc.stderr.strip()
+
+
+def set_meta(path: Path, **kv: str) -> None:
+    proto = onnx.load(str(path))
+    for k, v in kv.items():
+        key = "nnfx." + k
+        for e in proto.metadata_props:
+            if e.key == key:
+                e.value = v
+                break
+        else:
+            e = proto.metadata_props.add()
+            e.key, e.value = key, v
+    onnx.save(proto, str(path))
