@@ -28,10 +28,25 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     return reader_models.export_models(tmp_path_factory.mktemp("reader_models"))
 
 
+_BUILT: dict[tuple[str, bool, str, bool], Path] = {}
+
+
+def _binary(
+    factory: pytest.TempPathFactory, cc: str = "gcc", sanitize: bool = True, opt: str = "-O1",
+    static: bool = False,
+) -> Path:
+    """test_onnx_reader.c built once per configuration for the whole module."""
+    key = (cc, sanitize, opt, static)
+    if key not in _BUILT:
+        out = factory.mktemp("reader_bin") / "test_onnx_reader"
+        _BUILT[key] = reader_build.build(TEST_SRC, out, cc=cc, sanitize=sanitize, opt=opt,
+                                         static=static)
+    return _BUILT[key]
+
+
 @pytest.fixture(scope="module", params=["gcc", "clang"])
 def exe(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("reader_bin") / f"test_onnx_reader_{request.param}"
-    return reader_build.build(TEST_SRC, out, cc=request.param)
+    return _binary(tmp_path_factory, cc=request.param)
 
 
 def test_unit_cases(exe: Path) -> None:
@@ -257,10 +272,12 @@ def test_writer_output_opens_in_onnx_and_runs_identically(
             assert np.array_equal(x, y), f"{path.name}: outputs differ"
 
 
-def test_every_allocation_failure_is_clean(models: list[Path], tmp_path: Path) -> None:
+def test_every_allocation_failure_is_clean(
+    models: list[Path], tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """Fail each allocation of parse+check+serialize in turn: NNFX_ERR_NOMEM each time and
     nothing leaked (LeakSanitizer)."""
-    exe = reader_build.build(TEST_SRC, tmp_path / "tor", cc="gcc")
+    exe = _binary(tmp_path_factory, cc="gcc")
     for path in models:
         proc = reader_build.run(exe, "allocfail", str(path))
         reader_build.assert_clean(proc, f"allocfail {path.name}")
@@ -268,7 +285,7 @@ def test_every_allocation_failure_is_clean(models: list[Path], tmp_path: Path) -
         assert walked > 20, proc.stdout  # a real model allocates names, tensors, attributes
 
 
-def test_parse_speed(tmp_path: Path) -> None:
+def test_parse_speed(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
     """A 1 MB model (one 256k-float initializer plus 200 small nodes) parses and passes the
     graph checks in well under 2 ms (project target for a whole load: 20 ms)."""
     rng = np.random.default_rng(0)
@@ -285,7 +302,7 @@ def test_parse_speed(tmp_path: Path) -> None:
     path = tmp_path / "big.onnx"
     onnx.save(helper.make_model(graph), str(path))
     assert path.stat().st_size > 1_000_000
-    exe = reader_build.build(TEST_SRC, tmp_path / "tor_fast", sanitize=False, opt="-O2")
+    exe = _binary(tmp_path_factory, sanitize=False, opt="-O2")
     proc = reader_build.run(exe, "bench", str(path), "200")
     reader_build.assert_clean(proc, "bench")
     micros = float(re.search(r": ([\d.]+) us mean", proc.stdout)[1])
@@ -296,12 +313,13 @@ def test_parse_speed(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "cc,qemu", [("arm-linux-gnueabihf-gcc", "qemu-arm"), ("aarch64-linux-gnu-gcc", "qemu-aarch64")]
 )
-def test_same_reading_on_arm(cc: str, qemu: str, models: list[Path], tmp_path: Path) -> None:
+def test_same_reading_on_arm(
+    cc: str, qemu: str, models: list[Path], tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """The boards' builds (32-bit ARM: 32-bit size_t; 64-bit ARM) read every file exactly as
     the host build does: unit cases pass and the dumps are identical byte for byte."""
-    host = reader_build.build(TEST_SRC, tmp_path / "tor_host", sanitize=False, opt="-O2")
-    arm = reader_build.build(TEST_SRC, tmp_path / "tor_arm", cc=cc, sanitize=False, opt="-O2",
-                             static=True)
+    host = _binary(tmp_path_factory, sanitize=False, opt="-O2")
+    arm = _binary(tmp_path_factory, cc=cc, sanitize=False, opt="-O2", static=True)
     proc = subprocess.run([qemu, str(arm), "unit"], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0 and "unit: all passed" in proc.stdout, proc.stderr
     for path in models:
