@@ -111,8 +111,9 @@ def run_pd(
     wrapper: list[str] | None = None,
     path: str = PD_DIR,
     batch: bool = True,
+    sample_rate: int = SAMPLE_RATE,
 ) -> PdResult:
-    """Write the patch into ``workdir`` and run Pd at 48 kHz: in batch mode (as fast as it
+    """Write the patch into ``workdir`` and run Pd (48 kHz by default): in batch mode (as fast as it
     can), or with ``batch=False`` paced by the clock (-noaudio still runs DSP)."""
     build_external()
     text = patch.text() if isinstance(patch, Canvas) else patch
@@ -124,7 +125,7 @@ def run_pd(
         raise AssertionError("Pure Data (pd) is not installed; .ci/setup installs puredata-core")
     cmd = list(wrapper or []) + [pd, "-nogui", "-noaudio"] + (["-batch"] if batch else [])
     cmd += ["-noprefs", "-stderr"]
-    cmd += ["-r", str(SAMPLE_RATE), "-path", path] + list(extra or []) + ["-open", file]
+    cmd += ["-r", str(sample_rate), "-path", path] + list(extra or []) + ["-open", file]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=workdir)
     return PdResult(proc.returncode, proc.stdout + proc.stderr)
 

@@ -147,3 +147,24 @@ def test_help_patch_opens_without_errors(tmp_path):
     assert not _error_lines(res.console), res.console
     assert "couldn't create" not in res.console, res.console
     assert "nnfx~" in res.console and "loaded" in res.console, res.console
+
+
+def test_sample_rate_mismatch_warns_once_per_model(tmp_path):
+    """A 48 kHz model in a 44.1 kHz Pd: one warning naming both rates, not one per block."""
+    model = random_model(**MONO)
+    c = Canvas()
+    fx = c.obj(f"nnfx~ {model}")
+    osc = c.obj("osc~ 100")
+    c.connect(osc, 0, fx, 0)
+    lb = c.obj("loadbang")
+    dsp = c.msg("; pd dsp 1")
+    c.chain(lb, dsp)
+    d = c.obj("delay 2000")
+    q = c.msg("; pd quit")
+    c.chain(lb, d, q)
+    res = run_pd(c, str(tmp_path), sample_rate=44100)
+    assert res.returncode == 0, res.console
+    warnings = [ln for ln in res.console.splitlines() if "warning" in ln]
+    assert len(warnings) == 1, res.console
+    assert "48000" in warnings[0] and "44100" in warnings[0], warnings[0]
+    assert not _error_lines(res.console), res.console
