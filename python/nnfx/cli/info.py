@@ -25,6 +25,7 @@ BLOB_KEYS = ("nnfx.reference_input", "nnfx.reference_output")
 # The boards engineer registers "bela", "rpi4", "rpi5" here; ``--target`` appears as soon as
 # this table is not empty, and ``describe`` puts each estimate under info["load"][name].
 TARGET_ESTIMATES: dict[str, Callable[[dict[str, Any]], str]] = {}
+TARGET_ESTIMATES.update(__import__("nnfx.boards", fromlist=["ESTIMATES"]).ESTIMATES)  # boards
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
