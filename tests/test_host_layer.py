@@ -1,9 +1,10 @@
 """The host layer (runtime_c/include/nnfx_host.h) through its C test program,
 runtime_c/tests/test_host.c, compiled here from the runtime's sources.
 
-Two builds: gcc -O2 (the plain build: checks values, continuity, smoothing, DC block, threads,
-zero allocations in nnfx_host_process with libc's malloc/free wrapped by the linker), and clang
-with AddressSanitizer + UndefinedBehaviorSanitizer (any finding, leak included, fails).
+Three builds: gcc -O2 (the plain build: checks values, continuity, smoothing, DC block,
+threads, zero allocations in nnfx_host_process with libc's malloc/free wrapped by the linker),
+clang with AddressSanitizer + UndefinedBehaviorSanitizer (any finding, leak included, fails),
+and clang with ThreadSanitizer (the control/worker/audio hand-over must be race-free).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ RUNTIME = ROOT / "runtime_c"
 WARN = ["-std=c99", "-Wall", "-Wextra", "-Werror"]
 WRAP = ["-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free"]
 SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"]
-MARKS = ("AddressSanitizer", "LeakSanitizer", "runtime error:", "UndefinedBehavior")
+MARKS = ("AddressSanitizer", "LeakSanitizer", "runtime error:", "UndefinedBehavior",
+         "ThreadSanitizer")
 
 
 def _build(out: Path, cc: str, extra: list[str]) -> Path:
@@ -50,6 +52,7 @@ def _run(exe: Path, tmp: Path, knobs: Path) -> str:
     env = dict(os.environ)
     env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0:exitcode=99"
     env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
+    env["TSAN_OPTIONS"] = "halt_on_error=1:exitcode=66"
     proc = subprocess.run(
         [str(exe), str(tmp), str(knobs)], capture_output=True, text=True, timeout=600, env=env
     )
@@ -64,11 +67,11 @@ def _run(exe: Path, tmp: Path, knobs: Path) -> str:
 
 @pytest.mark.parametrize(
     ("cc", "extra"),
-    [("gcc", ["-O2"]), ("clang", ["-O1", *SANITIZE])],
-    ids=["gcc-O2", "clang-asan-ubsan"],
+    [("gcc", ["-O2"]), ("clang", ["-O1", *SANITIZE]), ("clang", ["-O1", "-fsanitize=thread"])],
+    ids=["gcc-O2", "clang-asan-ubsan", "clang-tsan"],
 )
 def test_host_layer_c(tmp_path: Path, knob_model: Path, cc: str, extra: list[str]) -> None:
-    out = _run(_build(tmp_path / f"test_host_{cc}", cc, extra), tmp_path, knob_model)
+    out = _run(_build(tmp_path / "test_host", cc, extra), tmp_path, knob_model)
     # The checks that matter most, named so a silently shortened program would be caught.
     for phrase in (
         "no malloc/free in 400 process calls",
