@@ -458,7 +458,7 @@ static nnfx_result msg_param(nnfx_host *h, int argc, const nnfx_atom *argv, nnfx
 {
     host_slot *s;
     int idx = -1, i;
-    double v;
+    double v = 0.0;
     nnfx_result rc;
     if (argc != 2)
         return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
@@ -518,7 +518,7 @@ static nnfx_result msg_param(nnfx_host *h, int argc, const nnfx_atom *argv, nnfx
 nnfx_result nnfx_host_message(nnfx_host *h, const char *sel, int argc, const nnfx_atom *argv,
                               nnfx_error *err)
 {
-    double v;
+    double v = 0.0;
     int flag;
     nnfx_result rc;
     if (!h || !sel || argc < 0 || (argc > 0 && !argv))
