@@ -206,7 +206,7 @@ static void add_prop_long(builder *b, const char *key, long v)
 
 #define REF_FRAMES 4096
 #define REF_MIN_FRAMES 256
-#define REF_MAX_WORK 2.0e8 /* MACs spent on the reference at build time (~0.1-0.5 s) */
+#define REF_MAX_WORK 5.0e7 /* MACs spent on the reference at build time (tens of ms) */
 
 static uint64_t ref_mix(uint64_t z)
 {
