@@ -16,6 +16,13 @@ static size_t hash_name(const nnfx__names *t, const char *s)
         h ^= (uint8_t)*s++;
         h *= 16777619u;
     }
+    /* FNV's low bits mix poorly and the table indexes with them: finish with an avalanche
+     * (MurmurHash3's fmix32). */
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    h ^= h >> 16;
     return (size_t)h;
 }
 
