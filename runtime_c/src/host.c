@@ -76,7 +76,7 @@ nnfx_result nnfx_host_new(const nnfx_host_config *cfg, nnfx_host **out, nnfx_err
         return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory for the host");
     h->cfg = *cfg;
     per = (size_t)cfg->max_block;
-    nbuf = 2 * (size_t)cfg->out_channels + 5;
+    nbuf = 2 * (size_t)cfg->out_channels + 6;
     h->scratch_mem = (float *)nnfx__calloc(nbuf * per, sizeof(float));
     h->dry = (float **)nnfx__calloc((size_t)cfg->out_channels, sizeof(float *));
     h->wet = (float **)nnfx__calloc((size_t)cfg->out_channels, sizeof(float *));
@@ -94,6 +94,7 @@ nnfx_result nnfx_host_new(const nnfx_host_config *cfg, nnfx_host **out, nnfx_err
     h->ramp_mix = h->ramp_out + per;
     h->ramp_fade = h->ramp_mix + per;
     h->ramp_bypass = h->ramp_fade + per;
+    h->ramp_dc = h->ramp_bypass + per;
     h->fade_step = cfg->crossfade_ms > 0.0f
                        ? (float)(1000.0 / ((double)cfg->crossfade_ms * cfg->sample_rate))
                        : 1.0f;
@@ -414,15 +415,18 @@ static void process_chunk(nnfx_host *h, const float *const *in, float *const *ou
     /* DC blocker: y = x - x1 + R*y1 (first-order high-pass near 10 Hz). */
     mode = nnfx__atomic_load_i32(&h->dc_mode);
     dc_on = mode < 0 ? cur->dc_default : mode;
+    /* The filter always runs (its state stays settled); switching it on or off crossfades
+       between its input and output, so a model's DC never jumps in or out. */
+    linear_ramp(h->ramp_dc, &h->dc_pos, dc_on ? 1.0f : 0.0f, h->fade_step, n);
     for (o = 0; o < ho; o++) {
         float *w = h->wet[o], x1 = h->dc_x1[o], y1 = h->dc_y1[o], r = h->dc_r;
+        const float *g = h->ramp_dc;
         for (i = 0; i < n; i++) {
             float x = w[i];
             float y = x - x1 + r * y1;
             x1 = x;
             y1 = y;
-            if (dc_on)
-                w[i] = y;
+            w[i] = x * (1.0f - g[i]) + y * g[i];
         }
         if (fabsf(y1) < TINY || y1 != y1)
             y1 = 0.0f;

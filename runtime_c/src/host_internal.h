@@ -78,7 +78,8 @@ struct nnfx_host {
     float dc_x1[HOST_MAX_PORTS], dc_y1[HOST_MAX_PORTS];
     int32_t reset_seen;
     float **dry, **wet;      /* [out_channels][max_block] */
-    float *ramp_in, *ramp_out, *ramp_mix, *ramp_fade, *ramp_bypass; /* [max_block] */
+    float *ramp_in, *ramp_out, *ramp_mix, *ramp_fade, *ramp_bypass, *ramp_dc; /* [max_block] */
+    float dc_pos;            /* DC blocker crossfade 0 = off, 1 = on */
     float *scratch_mem;
     double load_avg;         /* smoothed DSP load (audio thread) */
 

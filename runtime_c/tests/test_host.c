@@ -508,6 +508,25 @@ static void test_dc_default_bias(void)
     mean_r /= (double)(n - n / 2);
     CHECK(fabs(mean_r) > 1e-2 && fabs(mean_h) < 0.05 * fabs(mean_r),
           "bias network: model DC %.4f, host output DC %.5f (dcblock auto on)", mean_r, mean_h);
+    {
+        /* Switching the DC blocker off crossfades the model's DC back in (no jump). */
+        nnfx_atom a0 = fa(0);
+        long half = n / 2;
+        double own = max_step(r, 1000, n), s_toggle;
+        float *i2[1], *o2[1];
+        i2[0] = x;
+        o2[0] = y;
+        run(h, i2, o2, 1, 1, half, BLOCK);
+        msg_ok(h, "dcblock", 1, &a0);
+        i2[0] = x + half;
+        o2[0] = y + half;
+        run(h, i2, o2, 1, 1, n - half, BLOCK);
+        s_toggle = max_step(y, half - 10, half + 2000);
+        /* a jump would be the whole DC; the 10 ms ramp spreads it over 480 samples */
+        CHECK(s_toggle <= own * 1.05 + 0.01 * fabs(mean_r),
+              "dcblock 0 on a DC-heavy network: max step %.4f vs signal's own %.4f (DC %.1f)",
+              s_toggle, own, mean_r);
+    }
     nnfx_host_free(h);
     nnfx_free_bytes(data);
     free(x);
