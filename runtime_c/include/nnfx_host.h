@@ -164,6 +164,14 @@ nnfx_result nnfx_host_new(const nnfx_host_config *cfg, nnfx_host **out, nnfx_err
 void nnfx_host_free(nnfx_host *host);
 
 /*
+ * Control thread, while the audio thread is not inside nnfx_host_process (Pd's _dsp, Max's
+ * dsp64, a board's setup): the host's sample rate changed. Recomputes the smoothing, crossfade
+ * and DC-blocker coefficients, uses the rate for the next `random` builds and warns (WARNING
+ * event) when the loaded model was made for another rate. 1000..1536000 Hz.
+ */
+nnfx_result nnfx_host_set_sample_rate(nnfx_host *host, double sample_rate, nnfx_error *err);
+
+/*
  * Control thread. Load a model file (path already resolved by the adapter). Threaded: queues
  * the load and returns NNFX_OK at once (a LOADED or ERROR event follows); a queued load not yet
  * started is replaced by the newer request. Unthreaded: loads now and returns the result (the

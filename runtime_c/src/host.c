@@ -42,6 +42,48 @@ static float clampf(float v, float lo, float hi)
     return v > hi ? hi : v;
 }
 
+/* Smoothing, crossfade and DC-blocker coefficients from cfg (sample rate and times). */
+static void set_coefficients(nnfx_host *h)
+{
+    const nnfx_host_config *cfg = &h->cfg;
+    h->fade_step = cfg->crossfade_ms > 0.0f
+                       ? (float)(1000.0 / ((double)cfg->crossfade_ms * cfg->sample_rate))
+                       : 1.0f;
+    h->smooth_a = cfg->smoothing_ms > 0.0f
+                      ? exp(-1000.0 / ((double)cfg->smoothing_ms * cfg->sample_rate))
+                      : 0.0;
+    h->dc_r = (float)(1.0 - 2.0 * PI_D * DC_CUTOFF_HZ / cfg->sample_rate);
+    if (h->dc_r < 0.0f)
+        h->dc_r = 0.0f;
+}
+
+nnfx_result nnfx_host_set_sample_rate(nnfx_host *h, double sr, nnfx_error *err)
+{
+    double model_sr = 0.0;
+    char name[200];
+    if (!h)
+        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "set_sample_rate: NULL host");
+    if (!(sr >= 1000.0 && sr <= 1536000.0))
+        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
+                              "sample rate %g Hz out of range 1000-1536000", sr);
+    if (sr == h->cfg.sample_rate)
+        return NNFX_OK;
+    nnfx__mutex_lock(&h->mu);
+    h->cfg.sample_rate = sr; /* the worker reads it for `random` builds under mu */
+    if (h->latest) {
+        model_sr = h->latest->info.sample_rate;
+        nnfx__copy(name, sizeof name, h->latest->name);
+    }
+    nnfx__mutex_unlock(&h->mu);
+    set_coefficients(h);
+    if (model_sr > 0.0 && model_sr != sr)
+        nnfx__host_push_event(h, NNFX_EVENT_WARNING, "warning",
+                              "%s was made for %g Hz but the host now runs at %g Hz: it will "
+                              "sound different (no resampling yet)",
+                              name, model_sr, sr);
+    return NNFX_OK;
+}
+
 nnfx_result nnfx_host_new(const nnfx_host_config *cfg, nnfx_host **out, nnfx_error *err)
 {
     nnfx_host *h;
@@ -95,15 +137,7 @@ nnfx_result nnfx_host_new(const nnfx_host_config *cfg, nnfx_host **out, nnfx_err
     h->ramp_fade = h->ramp_mix + per;
     h->ramp_bypass = h->ramp_fade + per;
     h->ramp_dc = h->ramp_bypass + per;
-    h->fade_step = cfg->crossfade_ms > 0.0f
-                       ? (float)(1000.0 / ((double)cfg->crossfade_ms * cfg->sample_rate))
-                       : 1.0f;
-    h->smooth_a = cfg->smoothing_ms > 0.0f
-                      ? exp(-1000.0 / ((double)cfg->smoothing_ms * cfg->sample_rate))
-                      : 0.0;
-    h->dc_r = (float)(1.0 - 2.0 * PI_D * DC_CUTOFF_HZ / cfg->sample_rate);
-    if (h->dc_r < 0.0f)
-        h->dc_r = 0.0f;
+    set_coefficients(h);
     h->mix_cur = 1.0;
     h->in_gain_cur = 1.0;
     h->out_gain_cur = 1.0;

@@ -64,6 +64,16 @@ static int ports_fit(int model_ch, int host_ch)
     return model_ch == host_ch || model_ch == 1 || host_ch == 1;
 }
 
+/* The host sample rate (the control thread may change it: read under mu). */
+static double host_rate(nnfx_host *h)
+{
+    double sr;
+    nnfx__mutex_lock(&h->mu);
+    sr = h->cfg.sample_rate;
+    nnfx__mutex_unlock(&h->mu);
+    return sr;
+}
+
 /* Load bytes into a new slot (takes ownership of bytes on success and failure). */
 static nnfx_result make_slot(nnfx_host *h, uint8_t *bytes, size_t n, const char *name,
                              host_slot **out, nnfx_error *err)
@@ -85,7 +95,7 @@ static nnfx_result make_slot(nnfx_host *h, uint8_t *bytes, size_t n, const char 
     nnfx__copy(s->name, sizeof s->name, name);
     mc.mode = h->cfg.mode;
     mc.max_block = h->cfg.max_block;
-    mc.host_sample_rate = h->cfg.sample_rate;
+    mc.host_sample_rate = host_rate(h);
     rc = nnfx_model_load_memory(bytes, n, &mc, &s->model, err);
     if (rc != NNFX_OK) {
         nnfx__host_slot_free(s);
@@ -151,6 +161,7 @@ static void publish(nnfx_host *h, host_slot *s)
 {
     host_slot *prev;
     nnfx_host_event ev;
+    double sr;
     memset(&ev, 0, sizeof ev);
     ev.kind = NNFX_EVENT_LOADED;
     snprintf(ev.key, sizeof ev.key, "loaded");
@@ -161,6 +172,7 @@ static void publish(nnfx_host *h, host_slot *s)
     snprintf(ev.text, sizeof ev.text, "loaded %.300s (%d in, %d out, %g Hz, receptive field %d frames)",
              s->name, s->model_in, s->model_out, s->info.sample_rate, s->info.receptive_field);
     nnfx__mutex_lock(&h->mu);
+    sr = h->cfg.sample_rate;
     h->latest = s;
     if (s->is_random)
         h->recipe = s->recipe;
@@ -171,12 +183,11 @@ static void publish(nnfx_host *h, host_slot *s)
         h->to_free = prev;
     }
     nnfx__mutex_unlock(&h->mu);
-    if (h->cfg.sample_rate > 0 && s->info.sample_rate > 0 &&
-        s->info.sample_rate != h->cfg.sample_rate)
+    if (sr > 0 && s->info.sample_rate > 0 && s->info.sample_rate != sr)
         nnfx__host_push_event(h, NNFX_EVENT_WARNING, "warning",
                               "%s was made for %g Hz but the host runs at %g Hz: it will sound "
                               "different (no resampling yet)",
-                              s->name, s->info.sample_rate, h->cfg.sample_rate);
+                              s->name, s->info.sample_rate, sr);
 }
 
 static void run_verify(nnfx_host *h, host_job *job)
@@ -242,8 +253,8 @@ static nnfx_result run_job(nnfx_host *h, host_job *job, nnfx_error *err)
         snprintf(name, sizeof name, "random %s/%s seed %lu",
                  nnfx_activation_name(job->recipe.activation), nnfx_init_name(job->recipe.init),
                  (unsigned long)job->recipe.seed);
-        rc = nnfx_random_build(&job->recipe, h->cfg.random_block_size, h->cfg.sample_rate > 0
-                                   ? h->cfg.sample_rate : 48000.0, &bytes, &n, err);
+        rc = nnfx_random_build(&job->recipe, h->cfg.random_block_size, host_rate(h), &bytes,
+                               &n, err);
         break;
     }
     if (rc == NNFX_OK)

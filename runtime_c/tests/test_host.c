@@ -864,6 +864,24 @@ static void test_designer(const char *tmpdir)
         CHECK(n_ver == 1 && ok, "verify of a designed network passes: %s", text);
     }
     {
+        /* The host's sample rate changes (Pd's _dsp): a warning for the loaded model, and the
+           designer builds the next network at the new rate. */
+        nnfx_error e2;
+        char warn[512] = "";
+        int nw;
+        CHECK(nnfx_host_set_sample_rate(h, 44100.0, &e2) == NNFX_OK, "set_sample_rate 44100");
+        nw = drain(h, NNFX_EVENT_WARNING, warn, sizeof warn);
+        CHECK(nw == 1 && strstr(warn, "made for 48000 Hz") && strstr(warn, "44100 Hz"),
+              "sample-rate change warns once: %s", warn);
+        a[0] = fa(44);
+        msg_ok(h, "seed", 1, a);
+        CHECK(drain(h, NNFX_EVENT_LOADED, text, sizeof text) == 1 && strstr(text, "44100 Hz"),
+              "next design is built at the new rate: %s", text);
+        CHECK(nnfx_host_set_sample_rate(h, 10.0, &e2) == NNFX_ERR_INVALID_ARG &&
+                  strstr(e2.message, "out of range 1000-1536000"),
+              "set_sample_rate 10 refused: %s", e2.message);
+    }
+    {
         /* Param with a model without knobs. */
         a[0] = sa("drive");
         a[1] = fa(0.5);
