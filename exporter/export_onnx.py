@@ -181,9 +181,9 @@ def _call(
 
 
 def _probe_copy(module: torch.nn.Module) -> tuple[torch.nn.Module, torch.dtype]:
-    """A float64 copy of the module for measuring: in float32 the contribution of the
-    oldest taps of a deep network can vanish below the output's rounding, which would make
-    the measured receptive field come out short. Falls back to the module itself."""
+    """A float64 copy of the module for the gradient probe: in float32 the gradient through
+    the oldest taps of a deep network can underflow, which would make the measured receptive
+    field come out short. Falls back to the module itself."""
     try:
         probe = copy.deepcopy(module).double().eval()
         return probe, torch.float64
@@ -204,10 +204,9 @@ def _audio_only(out: Any) -> torch.Tensor:
 
 def _measure(module: torch.nn.Module, spec: _Spec) -> tuple[int, int | None]:
     """(look-back M, measured receptive field or None for recurrent modules)."""
-    probe, dtype = _probe_copy(module)
     if spec.state_shapes:
         measure.check_causal_recurrent(
-            lambda x: _audio_only(_call(probe, spec, x, _zero_state(spec), dtype)),
+            lambda x: _audio_only(_call(module, spec, x, _zero_state(spec))),
             spec.in_channels,
         )
         if spec.claimed_rf not in (None, 1):
@@ -218,7 +217,7 @@ def _measure(module: torch.nn.Module, spec: _Spec) -> tuple[int, int | None]:
         return 0, None
 
     def run(x: torch.Tensor) -> torch.Tensor:
-        return _audio_only(_call(probe, spec, x, [], dtype))
+        return _audio_only(_call(module, spec, x, []))
 
     hint = spec.claimed_rf - 1 if spec.claimed_rf else None
     lookback = measure.shape_lookback(run, spec.in_channels, hint)
@@ -228,6 +227,14 @@ def _measure(module: torch.nn.Module, spec: _Spec) -> tuple[int, int | None]:
             f"M + N frames into N with M = {lookback} (receptive field {lookback + 1})"
         )
     rf = measure.receptive_field(run, spec.in_channels, lookback)
+    if rf < lookback + 1:
+        # shorter than the shape says: make sure it is not float32 gradient underflow
+        probe, dtype = _probe_copy(module)
+
+        def run_probe(x: torch.Tensor) -> torch.Tensor:
+            return _audio_only(_call(probe, spec, x, [], dtype))
+
+        rf = max(rf, measure.receptive_field(run, spec.in_channels, lookback, grad_run=run_probe))
     if rf > lookback + 1:
         raise ExportError(
             f"the module's output depends on input {rf - 1} frames back, but it only drops "

@@ -116,13 +116,20 @@ def _gradient_support(
     return lag, future
 
 
-def receptive_field(run: Runner, channels: int, lookback: int, trials: int = 3) -> int:
+def receptive_field(
+    run: Runner,
+    channels: int,
+    lookback: int,
+    trials: int = 2,
+    grad_run: Runner | None = None,
+) -> int:
     """Measured receptive field of a look-back module whose shape look-back is ``lookback``.
 
     Output frame ``j`` ends at input frame ``t = j + lookback``. A perturbation at input
-    frame ``p`` may change outputs with ``0 <= t - p <= lookback`` only.
+    frame ``p`` may change outputs with ``0 <= t - p <= lookback`` only. ``grad_run`` (default
+    ``run``) is used for the gradient probe: ideally a float64 copy of the module.
     """
-    after = max(2 * (lookback + 1), 256)
+    after = max(lookback + 65, 256)  # > M + 1: a bounded response cannot reach the end
     while True:
         before = 64
         p = lookback + before
@@ -148,7 +155,7 @@ def receptive_field(run: Runner, channels: int, lookback: int, trials: int = 3) 
             support = max(support, lag + 1)
             if int(t.max()) >= length - 1:
                 reaches_end = True
-        grad = _gradient_support(run, channels, length, lookback, p)
+        grad = _gradient_support(grad_run or run, channels, length, lookback, p)
         if grad is not None:
             lag, future = grad
             if future > 0:
