@@ -5,7 +5,9 @@ causal convolution (valid: no padding) gives ``2C`` channels for the gated activ
 ``tanh(a) * sigmoid(b)`` (or ``C`` for a plain activation), a 1x1 residual convolution is
 added to the layer's input cropped on the left (right-aligned), and the layer's output is
 kept; at the end, every layer's output, cropped to the final length, is concatenated and
-mixed to the output channels by one 1x1 convolution (the "linear mixer").
+mixed to the output channels by one 1x1 convolution (the "linear mixer"; a sum of
+per-layer 1x1 skip convolutions is the same linear map, split by layer, so it needs no
+separate option).
 Optional knobs condition every layer through FiLM (exporter/film.py).
 
 ``forward(x)`` or ``forward(x, params)``: ``x`` is ``[1, C_in, M + N]``, the result is
