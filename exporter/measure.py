@@ -63,6 +63,11 @@ def shape_lookback(run: Runner, channels: int, hint: int | None = None) -> int:
             y1 = _run(run, _noise(channels, length, 1))
         except ExportError:
             raise
+        except TypeError as exc:  # wrong call signature: no length will fix that
+            raise ExportError(
+                f"calling the module failed: {exc} (a module with knobs needs params=[ParamSpec"
+                f"...], a recurrent one state_shapes=[...])"
+            ) from exc
         except Exception as exc:  # too short for its valid convolutions: try longer
             last_error = exc
             length *= 4

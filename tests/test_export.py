@@ -189,3 +189,48 @@ def test_bad_arguments(tmp_path, kwargs, message) -> None:
 def test_missing_directory(tmp_path) -> None:
     with pytest.raises(ExportError, match="does not exist"):
         export(ResidualTCN(), tmp_path / "no" / "m.onnx", block_size=64, sample_rate=SR)
+
+
+class UserLSTM(nn.Module):
+    """A user's recurrent module without nnfx_info: state shapes passed to export."""
+
+    def __init__(self, bidirectional: bool = False) -> None:
+        super().__init__()
+        torch.manual_seed(2)
+        self.rnn = nn.LSTM(1, 6, 1, bidirectional=bidirectional)
+        self.head = nn.Linear(12 if bidirectional else 6, 1)
+
+    def forward(self, x, h, c):
+        y, (h2, c2) = self.rnn(x.permute(2, 0, 1), (h, c))
+        return self.head(y).permute(1, 2, 0), h2, c2
+
+
+def test_user_recurrent_module(tmp_path) -> None:
+    path = str(tmp_path / "rnn.onnx")
+    r = export(
+        UserLSTM(),
+        path,
+        block_size=16,
+        sample_rate=SR,
+        state_shapes=[(1, 1, 6), (1, 1, 6)],
+        reference_seconds=0.02,
+    )
+    assert r.lookback == 0 and r.state_shapes == [(1, 1, 6), (1, 1, 6)]
+    x, y_ref, _ = eu.reference(path)
+    assert np.max(np.abs(eu.ort_run(path, x) - y_ref)) < TOL
+
+
+def test_refuses_bidirectional_recurrent(tmp_path) -> None:
+    with pytest.raises(ExportError, match="not causal"):
+        export(
+            UserLSTM(bidirectional=True),
+            tmp_path / "bi.onnx",
+            block_size=16,
+            sample_rate=SR,
+            state_shapes=[(2, 1, 6), (2, 1, 6)],
+        )
+
+
+def test_missing_params_is_explained(tmp_path) -> None:
+    with pytest.raises(ExportError, match="needs params="):
+        export(KnobTCN(), tmp_path / "k.onnx", block_size=16, sample_rate=SR)
