@@ -192,7 +192,8 @@ nnfx_result nnfx_host_open_memory(nnfx_host *host, const void *data, size_t size
  *   random [KEY VALUE]...  (keys: layers kernel channels growth activation init bias depthwise
  *                           seed in out in_gain_db out_gain_db; missing keys keep their value),
  *   and each random key alone as a message (`seed 43`, `layers 8`, `activation tanh`).
- * `open` is not here: adapters resolve the path, then call nnfx_host_open.
+ * `open FILE` is accepted too and opens FILE as given; adapters normally resolve the path
+ * (patch folder, search path) and call nnfx_host_open themselves.
  * Unknown selector/key or a bad value -> NNFX_ERR_INVALID_ARG with a message naming it and the
  * allowed values/range; nothing changes. info/verify results come as events.
  */

@@ -20,7 +20,7 @@ static const char *const k_random_keys[] = {
 
 const char *nnfx_host_selectors(void)
 {
-    return "bypass reset param mix ingain outgain dcblock info verify save random layers kernel "
+    return "open bypass reset param mix ingain outgain dcblock info verify save random layers kernel "
            "channels growth activation init bias depthwise seed in out in_channels out_channels "
            "in_gain_db out_gain_db";
 }
@@ -569,6 +569,11 @@ nnfx_result nnfx_host_message(nnfx_host *h, const char *sel, int argc, const nnf
             nnfx__atomic_store_i32(&h->dc_mode, flag);
         return rc;
     }
+    if (!strcmp(sel, "open")) { /* the path as given: adapters normally resolve it first */
+        if (argc != 1 || argv[0].type != NNFX_ATOM_SYMBOL || !argv[0].s || !argv[0].s[0])
+            return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "open: expected one file name");
+        return nnfx_host_open(h, argv[0].s, err);
+    }
     if (!strcmp(sel, "param"))
         return msg_param(h, argc, argv, err);
     if (!strcmp(sel, "info")) {
@@ -582,5 +587,5 @@ nnfx_result nnfx_host_message(nnfx_host *h, const char *sel, int argc, const nnf
     if (!strcmp(sel, "random") || is_random_key(sel))
         return msg_random(h, sel, argc, argv, err);
     return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
-                          "unknown message '%s' (messages: open %s)", sel, nnfx_host_selectors());
+                          "unknown message '%s' (messages: %s)", sel, nnfx_host_selectors());
 }

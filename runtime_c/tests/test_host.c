@@ -296,6 +296,9 @@ static void test_messages(void)
         CHECK(msg_err(h, "random", 6, r, "receptive field"), "huge receptive field refused");
     }
     a[0] = sa("/nonexistent/dir/x.onnx");
+    CHECK(msg_err(h, "open", 1, a, "cannot open '/nonexistent/dir/x.onnx'"),
+          "open of a missing file refused (unthreaded: at once)");
+    CHECK(drain(h, NNFX_EVENT_ERROR, NULL, 0) == 1, "... and reported as an ERROR event");
     CHECK(msg_err(h, "save", 1, a, "no model loaded"), "save without a model refused");
     CHECK(msg_err(h, "verify", 0, a, "no model loaded"), "verify without a model refused");
     {
