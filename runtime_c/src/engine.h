@@ -25,7 +25,7 @@ enum { NX_CONST = 0, NX_PARAM = 1, NX_DYN = 2 };
 /* Load-time element types: every integer/bool type becomes NX_I64, float/double NX_F32. */
 enum { NX_F32 = 1, NX_I64 = 7 };
 
-#define NX_MAX_IO 16
+#define NX_MAX_IO 64
 
 typedef struct {
     int cls;                        /* NX_CONST / NX_PARAM / NX_DYN */
@@ -40,6 +40,9 @@ typedef struct {
     int tmp_owned;                  /* tmp allocated by the planner */
     int alias_of;                   /* >= 0: data is that value's buffer (reshape-like ops) */
     int needed;                     /* a runtime step reads it */
+    int bcast_axis;                 /* >= 0: constant along this axis (an Expand of a value
+                                       without time axis): may become a time axis in stream */
+    int producer;                   /* index of the producing step, -1 if none */
     int defined;
 } nx_val;
 

@@ -64,6 +64,8 @@ static int new_val(nx_builder *b)
     b->v[b->nv].time_axis = -1;
     b->v[b->nv].alias_of = -1;
     b->v[b->nv].dtype = NX_F32;
+    b->v[b->nv].bcast_axis = -1;
+    b->v[b->nv].producer = -1;
     return b->nv++;
 }
 
@@ -319,6 +321,21 @@ static int broadcast(const nx_val *a, const nx_val *bb, int *ondim, int64_t *od)
     return 1;
 }
 
+/* Stream mode: a value that is an Expand (to the static number of frames) of something without
+ * a time axis, met next to audio whose time axis is `axis` with the same extent, becomes a
+ * per-block value: its Expand runs every block and produces T frames. Returns 1 if promoted. */
+static int promote_time(nx_builder *b, int vi, int axis, int64_t extent)
+{
+    nx_val *v = &b->v[vi];
+    if (!b->stream || v->time_axis >= 0 || v->bcast_axis != axis || v->producer < 0 ||
+        v->dims[axis] != extent || v->cls == NX_CONST)
+        return 0;
+    v->time_axis = axis;
+    v->cls = NX_DYN;
+    v->bcast_axis = -1;
+    return 1;
+}
+
 /* Output time axis of an op whose inputs broadcast right-aligned into rank `on`.
  * Refuses (in stream mode) inputs that vary along the time axis without being audio. */
 static nnfx_result bcast_time(nx_builder *b, const nx_ctx *c, int on, int first, int count,
@@ -342,12 +359,20 @@ static nnfx_result bcast_time(nx_builder *b, const nx_ctx *c, int on, int first,
     if (ta == -2)
         ta = -1;
     if (ta >= 0 && b->stream) {
+        int64_t ext = 0;
+        for (i = first; i < first + count; i++) {
+            const nx_val *x = IN(i);
+            if (x && x->time_axis >= 0)
+                ext = x->dims[x->time_axis];
+        }
         for (i = first; i < first + count; i++) {
             const nx_val *x = IN(i);
             int j;
             if (!x || x->time_axis >= 0)
                 continue;
             j = ta - (on - x->ndim);
+            if (j >= 0 && x->dims[j] != 1 && promote_time(b, c->in[i], j, ext))
+                continue;
             if (j >= 0 && x->dims[j] != 1)
                 return UNSUP("input '%s' varies along the time axis (extent %lld) but does not "
                              "depend on audio: cannot stream",
@@ -749,10 +774,14 @@ static nnfx_result plan_concat(nx_builder *b, const nx_ctx *c, nx_step *s)
         }
     }
     if (ta >= 0 && b->stream) {
+        int64_t ext = 0;
         if (ta == axis)
             return UNSUP("concatenation along the time axis cannot stream; use look-back mode");
         for (i = 0; i < c->nin; i++)
-            if (IN(i)->time_axis < 0)
+            if (IN(i)->time_axis >= 0)
+                ext = IN(i)->dims[ta];
+        for (i = 0; i < c->nin; i++)
+            if (IN(i)->time_axis < 0 && !promote_time(b, c->in[i], ta, ext))
                 return UNSUP("input '%s' does not depend on audio but is joined to audio along "
                              "axis %d: cannot stream", n->inputs[i], axis);
     }
@@ -1043,6 +1072,18 @@ static nnfx_result plan_expand(nx_builder *b, const nx_ctx *c, nx_step *s)
     y->time_axis = x->time_axis >= 0 ? x->time_axis + (on - x->ndim) : -1;
     if (y->time_axis >= 0 && od[y->time_axis] != x->dims[x->time_axis] && b->stream)
         return UNSUP("expands along the time axis");
+    if (x->time_axis < 0) {
+        int grown = -1, count = 0;
+        for (i = 0; i < on; i++) {
+            int j = i - (on - x->ndim);
+            if ((j < 0 || x->dims[j] == 1) && od[i] > 1) {
+                grown = i;
+                count++;
+            }
+        }
+        if (count == 1)
+            y->bcast_axis = grown;
+    }
     s->op = NX_OP_EXPAND;
     s->run = nx_run_expand;
     s->n_in = 1;
@@ -1830,6 +1871,7 @@ static nnfx_result add_node(nx_builder *b, const nnfx_onnx_node *n)
         for (i = 0; i < c.nout; i++) {
             if (c.out[i] < 0)
                 continue;
+            b->v[c.out[i]].producer = b->nsteps;
             if (b->v[c.out[i]].ndim == 0 && b->v[c.out[i]].count == 0)
                 b->v[c.out[i]].count = 1;
             b->v[c.out[i]].cls = maxcls;
@@ -1843,6 +1885,13 @@ static nnfx_result add_node(nx_builder *b, const nnfx_onnx_node *n)
                 if (c.out[i] >= 0)
                     b->v[c.out[i]].time_axis = -1;
         }
+        /* inputs promoted to per-block values by this node (see promote_time) */
+        for (i = 0; i < c.nin; i++)
+            if (c.in[i] >= 0 && b->v[c.in[i]].cls > maxcls)
+                maxcls = b->v[c.in[i]].cls;
+        for (i = 0; i < c.nout; i++)
+            if (c.out[i] >= 0)
+                b->v[c.out[i]].cls = maxcls;
         b->nsteps++;
     }
     return NNFX_OK;
