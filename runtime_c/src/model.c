@@ -150,9 +150,9 @@ static nnfx_result copy_props(nnfx_model *m, const nnfx_onnx_model *om, nnfx_err
     for (i = 0; i < om->n_props; i++) {
         m->keys[i] = nnfx__strdup(om->props[i].key ? om->props[i].key : "");
         m->vals[i] = nnfx__strdup(om->props[i].value ? om->props[i].value : "");
+        m->nprops = i + 1; /* before the check: the free loop then releases a half-copied pair */
         if (!m->keys[i] || !m->vals[i])
             return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
-        m->nprops = i + 1;
         m->memory_bytes += strlen(m->keys[i]) + strlen(m->vals[i]) + 2;
     }
     m->name = nnfx_model_metadata(m, "nnfx.name");
