@@ -112,6 +112,7 @@ def run_pd(
     path: str = PD_DIR,
     batch: bool = True,
     sample_rate: int = SAMPLE_RATE,
+    env: dict[str, str] | None = None,
 ) -> PdResult:
     """Write the patch into ``workdir`` and run Pd (48 kHz by default): in batch mode (as fast as it
     can), or with ``batch=False`` paced by the clock (-noaudio still runs DSP)."""
@@ -126,7 +127,8 @@ def run_pd(
     cmd = list(wrapper or []) + [pd, "-nogui", "-noaudio"] + (["-batch"] if batch else [])
     cmd += ["-noprefs", "-stderr"]
     cmd += ["-r", str(sample_rate), "-path", path] + list(extra or []) + ["-open", file]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=workdir)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=workdir,
+                          env=None if env is None else {**os.environ, **env})
     return PdResult(proc.returncode, proc.stdout + proc.stderr)
 
 

@@ -8,7 +8,8 @@ import struct
 import subprocess
 import zipfile
 
-from pd_harness import PD_DIR
+import pytest
+from pd_harness import PD_DIR, ROOT
 
 EM_ARM, EM_AARCH64, EM_X86_64 = 40, 183, 62
 EF_ARM_ABI_FLOAT_HARD = 0x400
@@ -70,3 +71,16 @@ def test_install_puts_the_library_folder_in_place(tmp_path):
     for member in ("nnfx~.pd_linux", "nnfx~-help.pd", "README.md"):
         assert (lib / member).is_file(), sorted(os.listdir(lib))
     assert any(p.suffix == ".onnx" for p in (lib / "models").iterdir())
+
+
+@pytest.mark.parametrize("cc", ["gcc", "clang"])
+@pytest.mark.parametrize("floatsize", [32, 64])
+def test_adapter_compiles_without_warnings(tmp_path, cc, floatsize):
+    """nnfx~.c with gcc and clang, -Wall -Wextra -Werror, for 32-bit and 64-bit Pd
+    (PD_FLOATSIZE 64: t_sample is double and the object converts through float buffers)."""
+    cmd = [cc, "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-Wshadow", "-DPD",
+           f"-DPD_FLOATSIZE={floatsize}", "-I/usr/include/pd",
+           "-I", os.path.join(ROOT, "runtime_c", "include"),
+           "-c", os.path.join(PD_DIR, "nnfx~.c"), "-o", str(tmp_path / "nnfx.o")]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr

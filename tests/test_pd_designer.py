@@ -21,11 +21,10 @@ import nnfx
 import numpy as np
 import onnx
 from nnfx.exporter.random_recipe import ACTIVATIONS, INITS, Recipe
-from nnfx.exporter.random_tcn import RandomTCN
 from nnfx.exporter.random_weights import weights
 from onnx import numpy_helper
 from pd_harness import Canvas, render_patch, run_pd
-from pd_models import make_signal, read_wav, write_wav
+from pd_models import make_signal, random_model, read_wav, write_wav
 
 TOL = 1e-6  # see module docstring
 COUNT = 20
@@ -134,8 +133,7 @@ def test_designer_matches_python_for_20_recipes(tmp_path):
                 if not any(a.shape == want.shape and a.tobytes() == want.tobytes()
                            for a in inits):
                     failures.append(f"{k}: layer {layer} {name} differs from the Python generator")
-        exported = os.path.join(tmp, f"python{k}.onnx")
-        nnfx.export(RandomTCN(r), exported, block_size=64, sample_rate=48000)
+        exported = random_model(**r.to_dict())  # nnfx.export of RandomTCN(r), cached
         with nnfx.load(exported) as m:
             ref = np.atleast_2d(m.process(x[: r.in_channels]))
         y = np.concatenate([read_wav(outputs[f"o{k}_{c}"][0]) for c in range(r.out_channels)])
