@@ -1,7 +1,7 @@
 """Helpers for the tests that drive real Pure Data in batch mode (tests/test_pd_*.py).
 
-- ``build_external()`` builds ``externals/pd/nnfx~.pd_linux`` once per process (a file lock
-  keeps parallel pytest workers from building into the same folder at once).
+- ``build_external()`` builds ``externals/pd/nnfx~.pd_linux`` once per process; ``make()``
+  runs any target (a file lock keeps parallel pytest workers from building at once).
 - ``Canvas`` writes Pd patch files (objects, messages, subpatches, connections).
 - ``run_pd(patch, ...)`` runs ``pd -nogui -noaudio -batch -noprefs -stderr`` on a patch and
   returns Pd's exit code and console text (post() and errors go to stderr).
@@ -27,23 +27,30 @@ SAMPLE_RATE = 48000
 _built = False
 
 
-def build_external() -> str:
-    """``make -C externals/pd`` (incremental), serialised across processes; returns the path."""
-    global _built
-    if _built and os.path.exists(EXTERNAL):
-        return EXTERNAL
+def make(*args: str, timeout: float = 1200) -> subprocess.CompletedProcess[str]:
+    """``make -j2 -C externals/pd ARGS``, one at a time across pytest workers (every build
+    shares externals/pd/build/); fails the test with make's output when make fails."""
     lock = os.path.join(tempfile.gettempdir(), "nnfx-pd-build.lock")
     with open(lock, "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
-            proc = subprocess.run(
-                ["make", "-C", PD_DIR], capture_output=True, text=True, timeout=900
-            )
+            proc = subprocess.run(["make", "-j2", "-C", PD_DIR, *args], capture_output=True,
+                                  text=True, timeout=timeout)
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
     if proc.returncode != 0:
-        raise AssertionError(f"make -C externals/pd failed:\n{proc.stdout[-3000:]}\n{proc.stderr}")
-    _built = True
+        raise AssertionError(
+            f"make -C externals/pd {' '.join(args)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr}"
+        )
+    return proc
+
+
+def build_external() -> str:
+    """``make -C externals/pd`` (incremental) once per process; returns the external's path."""
+    global _built
+    if not (_built and os.path.exists(EXTERNAL)):
+        make()
+        _built = True
     return EXTERNAL
 
 

@@ -9,7 +9,7 @@ import subprocess
 import zipfile
 
 import pytest
-from pd_harness import PD_DIR, ROOT
+from pd_harness import PD_DIR, ROOT, make
 
 EM_ARM, EM_AARCH64, EM_X86_64 = 40, 183, 62
 EF_ARM_ABI_FLOAT_HARD = 0x400
@@ -27,9 +27,7 @@ def _elf(path: str) -> tuple[int, int, int]:
 
 
 def _make(*targets: str, **variables: str) -> None:
-    cmd = ["make", "-j2", "-C", PD_DIR, *targets, *(f"{k}={v}" for k, v in variables.items())]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
-    assert proc.returncode == 0, f"{' '.join(cmd)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr}"
+    make(*targets, *(f"{k}={v}" for k, v in variables.items()))
 
 
 def test_deken_package_holds_every_architecture():

@@ -208,3 +208,14 @@ def test_open_while_dsp_runs(tmp_path):
         if err <= TOL:
             break
     assert found[-1][1] <= TOL, f"after the swap the output is not model B: {found}"
+
+
+def test_bypass_message_passes_the_input(tmp_path):
+    """`bypass 1` (sent before the signal starts; its 10 ms crossfade ends in the silent
+    lead-in) gives the input back: dry + 1 * (wet-mix - dry) within the same ulp bound."""
+    model = random_model(**MONO)
+    x = make_signal(FRAMES, lead=LEAD)
+    y, console = _render_chain(str(tmp_path), model, x, block=64, before=["fx bypass 1"])
+    err = float(np.max(np.abs(y - x)))
+    assert err <= TOL, f"max abs error {err:.3g}\n{console}"
+    assert float(np.max(np.abs(_reference(model, x) - x))) > 0.05, "the model must change x"

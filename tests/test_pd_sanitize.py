@@ -20,9 +20,7 @@ import test_pd_parity
 
 def _build() -> str:
     triplet = subprocess.run(["cc", "-dumpmachine"], capture_output=True, text=True).stdout.strip()
-    proc = subprocess.run(["make", "-j2", "-C", pd_harness.PD_DIR, "sanitize"],
-                          capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
+    pd_harness.make("sanitize")
     folder = os.path.join(pd_harness.PD_DIR, "build", f"{triplet}-sanitize")
     assert os.path.exists(os.path.join(folder, "nnfx~.pd_linux")), os.listdir(folder)
     return folder
