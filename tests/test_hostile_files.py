@@ -166,6 +166,10 @@ def _dup_output(m: onnx.ModelProto) -> None:
     m.graph.node[2].output[0] = m.graph.node[1].output[0]
 
 
+def _missing_input(m: onnx.ModelProto) -> None:
+    del m.graph.node[1].input[1:]  # a Conv without its weight
+
+
 def _external(m: onnx.ModelProto) -> None:
     t = _first_weight(m)
     t.ClearField("raw_data")
@@ -188,6 +192,7 @@ CASES: list[tuple[str, Callable[[bytes], bytes], str]] = [
     ("cycle", _with_model(_cycle), "cycle"),
     ("dangling_input", _with_model(_dangling), "'no_such_tensor' is not a graph input"),
     ("duplicate_output", _with_model(_dup_output), "is produced twice"),
+    ("missing_input", _with_model(_missing_input), "(Conv) needs 2 inputs, has 1"),
     ("external_data", _with_model(_external), "data_location=EXTERNAL"),
     ("graph_attribute", _with_model(_graph_attr), "holds a subgraph"),
 ]

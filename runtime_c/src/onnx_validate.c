@@ -262,6 +262,54 @@ out:
     return r;
 }
 
+/*
+ * Inputs that the ONNX operator definitions (opset 13 and newer) require, for the standard
+ * ops a model is likely to hold: the first `min` inputs must be present and non-empty. Ops
+ * not listed (and other domains) are left to the planner, which refuses what it cannot run.
+ */
+static const struct {
+    const char *op;
+    int min;
+} required_inputs[] = {
+    {"Abs", 1}, {"Acos", 1}, {"Add", 2}, {"And", 2}, {"ArgMax", 1}, {"ArgMin", 1},
+    {"Asin", 1}, {"Atan", 1}, {"AveragePool", 1}, {"BatchNormalization", 5}, {"Cast", 1},
+    {"CastLike", 2}, {"Ceil", 1}, {"Celu", 1}, {"Clip", 1}, {"Concat", 1},
+    {"ConstantOfShape", 1}, {"Conv", 2}, {"ConvTranspose", 2}, {"Cos", 1}, {"Cosh", 1},
+    {"CumSum", 2}, {"Div", 2}, {"Dropout", 1}, {"Elu", 1}, {"Equal", 2}, {"Erf", 1},
+    {"Exp", 1}, {"Expand", 2}, {"Flatten", 1}, {"Floor", 1}, {"GRU", 3}, {"Gather", 2},
+    {"GatherElements", 2}, {"Gelu", 1}, {"Gemm", 2}, {"GlobalAveragePool", 1}, {"Greater", 2},
+    {"GreaterOrEqual", 2}, {"HardSigmoid", 1}, {"HardSwish", 1}, {"Identity", 1},
+    {"InstanceNormalization", 3}, {"LSTM", 3}, {"LayerNormalization", 2}, {"LeakyRelu", 1},
+    {"Less", 2}, {"LessOrEqual", 2}, {"Log", 1}, {"LogSoftmax", 1}, {"MatMul", 2},
+    {"Max", 1}, {"MaxPool", 1}, {"Mean", 1}, {"Min", 1}, {"Mish", 1}, {"Mod", 2},
+    {"Mul", 2}, {"Neg", 1}, {"Not", 1}, {"Or", 2}, {"PRelu", 2}, {"Pad", 2}, {"Pow", 2},
+    {"RNN", 3}, {"Range", 3}, {"Reciprocal", 1}, {"ReduceL2", 1}, {"ReduceMax", 1},
+    {"ReduceMean", 1}, {"ReduceMin", 1}, {"ReduceProd", 1}, {"ReduceSum", 1}, {"Relu", 1},
+    {"Reshape", 2}, {"Resize", 1}, {"Round", 1}, {"Selu", 1}, {"Shape", 1}, {"Shrink", 1},
+    {"Sigmoid", 1}, {"Sign", 1}, {"Sin", 1}, {"Sinh", 1}, {"Size", 1}, {"Slice", 3},
+    {"Softmax", 1}, {"Softplus", 1}, {"Softsign", 1}, {"Split", 1}, {"Sqrt", 1},
+    {"Squeeze", 1}, {"Sub", 2}, {"Sum", 1}, {"Tan", 1}, {"Tanh", 1}, {"ThresholdedRelu", 1},
+    {"Tile", 2}, {"Transpose", 1}, {"Trilu", 1}, {"Unsqueeze", 2}, {"Where", 3}, {"Xor", 2},
+};
+
+static int required_input_count(const nnfx_onnx_node *n)
+{
+    size_t lo = 0, hi = sizeof required_inputs / sizeof required_inputs[0];
+    if (n->domain && n->domain[0] && strcmp(n->domain, "ai.onnx") != 0)
+        return 0;
+    while (lo < hi) { /* the table is sorted by strcmp */
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(n->op_type, required_inputs[mid].op);
+        if (c == 0)
+            return required_inputs[mid].min;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return 0;
+}
+
 nnfx_result nnfx_onnx_model_validate(const nnfx_onnx_model *m, nnfx_error *err)
 {
     nnfx__names t;
@@ -294,6 +342,14 @@ nnfx_result nnfx_onnx_model_validate(const nnfx_onnx_model *m, nnfx_error *err)
             return nnfx_set_error(err, NNFX_ERR_FORMAT, "graph: node %d has no op_type", i);
         if (n->n_outputs < 1)
             return nnfx_set_error(err, NNFX_ERR_FORMAT, "graph: %s has no outputs", label);
+        k = m->opset >= 13 ? required_input_count(n) : 0; /* older opsets used attributes */
+        if (n->n_inputs < k)
+            return nnfx_set_error(err, NNFX_ERR_FORMAT, "graph: %s needs %d input%s, has %d",
+                                  label, k, k == 1 ? "" : "s", n->n_inputs);
+        for (j = 0; j < k; j++)
+            if (!n->inputs[j][0])
+                return nnfx_set_error(err, NNFX_ERR_FORMAT,
+                                      "graph: %s input %d is required but empty", label, j);
         for (j = 0; j < n->n_attrs; j++) {
             if (!n->attrs[j].name || !n->attrs[j].name[0])
                 return nnfx_set_error(err, NNFX_ERR_FORMAT,

@@ -466,6 +466,17 @@ static void unit_tests(void)
             bytes = NULL;
         }
     }
+    /* Required inputs (ONNX operator definitions): Mul with one input, Relu with "". */
+    fill_small(&src, nodes, &w, io, &prop, strs, attrs, wdata, ints);
+    nodes[0].n_inputs = 1;
+    r = nnfx_onnx_model_check(&src, &err);
+    CHECK(r == NNFX_ERR_FORMAT && strstr(err.message, "node 'mul' (Mul) needs 2 inputs, has 1"),
+          "arity: %s", err.message);
+    fill_small(&src, nodes, &w, io, &prop, strs, attrs, wdata, ints);
+    nodes[1].inputs = strs + 4; /* "" */
+    r = nnfx_onnx_model_check(&src, &err);
+    CHECK(r == NNFX_ERR_FORMAT && strstr(err.message, "input 0 is required but empty"),
+          "empty required input: %s", err.message);
     /* Output produced twice. */
     fill_small(&src, nodes, &w, io, &prop, strs, attrs, wdata, ints);
     nodes[1].outputs = strs + 2; /* relu also writes T */
