@@ -82,6 +82,8 @@ void nnfx_model_free(nnfx_model *model);
 
 nnfx_result nnfx_model_process(nnfx_model *model, const float *const *in, float *const *out,
                                int frames);
+nnfx_result nnfx_model_process_blocks(nnfx_model *model, const float *const *in,
+                                      float *const *out, int frames, int block);
 void nnfx_model_reset(nnfx_model *model);
 
 nnfx_result nnfx_model_info(const nnfx_model *model, nnfx_info *info);

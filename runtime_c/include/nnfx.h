@@ -106,6 +106,13 @@ void nnfx_model_free(nnfx_model *model);
  */
 NNFX_RT nnfx_result nnfx_model_process(nnfx_model *model, const float *const *in,
                                        float *const *out, int frames);
+/*
+ * Process `frames` frames as consecutive nnfx_model_process calls of `block` frames (the last
+ * one shorter), as a host with that block size would; used by `nnfx bench` to time the runtime
+ * without a caller's loop. Same arguments and aliasing rules as nnfx_model_process.
+ */
+NNFX_RT nnfx_result nnfx_model_process_blocks(nnfx_model *model, const float *const *in,
+                                              float *const *out, int frames, int block);
 /* Clear all history and recurrent state (as at load). */
 NNFX_RT void nnfx_model_reset(nnfx_model *model);
 
