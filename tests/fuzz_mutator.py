@@ -15,7 +15,8 @@ randomisation involved). Mutations, per source file:
   attribute ints), length-delimited values shortened or lengthened;
 - ONNX level (through the ``onnx`` package): dims inflated or negative, element counts
   overflowing, raw_data cut or padded, data types swapped, external data, graph attributes,
-  cycles, dangling and duplicated names, huge repeated counts.
+  cycles, dangling and duplicated names, huge repeated counts, int64 constants (shape
+  arithmetic, Slice bounds) set to extreme values.
 """
 
 from __future__ import annotations
@@ -352,6 +353,17 @@ def _onnx_mutations() -> list[tuple[str, Callable[[random.Random, object], None]
         if m.graph.output:
             m.graph.output[0].name = "never_made"
 
+    def int_extreme(rng, m):  # type: ignore[no-untyped-def]
+        # Shape arithmetic and Slice bounds: an int64 constant set to an extreme value.
+        ts = [t for t in tensors(m) if t.data_type == TensorProto.INT64 and t.raw_data]
+        if ts:
+            t = rng.choice(ts)
+            k = rng.randrange(len(t.raw_data) // 8)
+            v = rng.choice(((1 << 63) - 1, -(1 << 63), (1 << 63) - 2, -(1 << 63) + 1, 1 << 31,
+                            -(1 << 31), 1 << 40, -1, 0))
+            t.raw_data = t.raw_data[: 8 * k] + v.to_bytes(8, "little", signed=True) + \
+                t.raw_data[8 * k + 8:]
+
     def io_shape(rng, m):  # type: ignore[no-untyped-def]
         vi = rng.choice(list(m.graph.input) + list(m.graph.output))
         dims = vi.type.tensor_type.shape.dim
@@ -368,7 +380,7 @@ def _onnx_mutations() -> list[tuple[str, Callable[[random.Random, object], None]
         ("cycle", cycle), ("dangling", dangling), ("dup_output", dup_output),
         ("dup_initializer", dup_initializer), ("shuffle_nodes", shuffle_nodes),
         ("huge_attr_ints", huge_attr_ints), ("attr_type", attr_type),
-        ("drop_output", drop_output), ("io_shape", io_shape),
+        ("drop_output", drop_output), ("io_shape", io_shape), ("int_extreme", int_extreme),
     ]
 
 
