@@ -187,19 +187,23 @@ class Model:
         xa = self._input(x)
         frames = xa.shape[1]
         y = self._output(xa, out)
-        step = _MAX_FRAMES_PER_CALL
+        block_size = 0
         if block is not None:
             if isinstance(block, bool) or not isinstance(block, (int, np.integer)) or block < 1:
                 raise ModelError(f"block must be a positive integer, not {block!r}")
-            step = min(int(block), step)
+            block_size = int(block)
         if frames == 0:
             return y
+        # C calls of at most _MAX_FRAMES_PER_CALL frames (a whole number of host blocks);
+        # with a host block size, one nnfx_model_process_blocks call makes that host's calls.
+        step = _MAX_FRAMES_PER_CALL
+        if block_size:
+            step = max(block_size, step // block_size * block_size)
         ffi, lib = self._ffi, self._lib
         in_rows = [ffi.from_buffer("float[]", r) for r in xa]
         out_rows = [ffi.from_buffer("float[]", r, True) for r in y]
         ins = ffi.new("float *[]", len(in_rows))
         outs = ffi.new("float *[]", len(out_rows))
-        process = lib.nnfx_model_process
         ok = lib.NNFX_OK
         with self._lock:
             handle = self._h()
@@ -208,7 +212,11 @@ class Model:
                     ins[c] = row + start
                 for c, row in enumerate(out_rows):
                     outs[c] = row + start
-                code = process(handle, ins, outs, min(step, frames - start))
+                n = min(step, frames - start)
+                if block_size and block_size < n:
+                    code = lib.nnfx_model_process_blocks(handle, ins, outs, n, block_size)
+                else:
+                    code = lib.nnfx_model_process(handle, ins, outs, n)
                 if code != ok:
                     _raise(ffi, lib, code, None, f"process (frames {start}..)")
         return y
