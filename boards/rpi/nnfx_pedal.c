@@ -109,13 +109,13 @@ static int config_read(pedal_config *c, const char *path)
     if (!f)
         return fail("cannot read config %s%s", path, NULL);
     while (fgets(line, sizeof line, f)) {
-        char key[64] = "", a[256] = "", b[64] = "", d[64] = "";
+        char key[64] = "", a[256] = "", b[64] = "", d[64] = "", e[64] = "";
         char *hash = strchr(line, '#');
         int n;
         no++;
         if (hash)
             *hash = '\0';
-        n = sscanf(line, "%63s %255s %63s %63s", key, a, b, d);
+        n = sscanf(line, "%63s %255s %63s %63s %63s", key, a, b, d, e);
         snprintf(where, sizeof where, "%s:%d", path, no);
         if (n <= 0)
             continue;
@@ -163,18 +163,16 @@ static int config_read(pedal_config *c, const char *path)
                     return fail("%s: 'cc N param' needs the knob's name or index%s", where, NULL);
                 }
                 snprintf(m->param_name, sizeof m->param_name, "%s", d);
-            } else if (m->target != T_BYPASS && n == 4) {
-                fclose(f);
-                return fail("%s: give both ends of the range (cc N %s LO HI)", where, b);
-            } else if (m->target != T_BYPASS && n < 4) {
-                /* defaults above */
-            }
-            if (m->target != T_BYPASS && m->target != T_PARAM) {
-                float lo, hi;
-                if (sscanf(line, "%*s %*s %*s %f %f", &lo, &hi) == 2) {
-                    m->lo = lo;
-                    m->hi = hi;
+            } else if (m->target != T_BYPASS && n >= 4) {
+                char *end1, *end2;
+                float lo = strtof(d, &end1), hi = strtof(e, &end2);
+                if (n != 5 || *end1 || *end2) {
+                    fclose(f);
+                    return fail("%s: give both ends of the range as numbers (cc N %s LO HI)",
+                                where, b);
                 }
+                m->lo = lo;
+                m->hi = hi;
             }
             c->n_maps++;
         } else {
