@@ -127,6 +127,13 @@ def _evaluate(trainee: Trainee, name: str, clip: loop.Clip, sr: int) -> report.F
     return report.figures(name, clip.dry, clip.wet, out, sr)
 
 
+def _command_line() -> str:
+    """The ``nnfx ...`` command that is running, or "" when called from other Python code."""
+    if sys.argv and Path(sys.argv[0]).name in ("nnfx", "__main__.py"):
+        return " ".join(["nnfx", *sys.argv[1:]])
+    return ""
+
+
 def run(opts: Options) -> dict[str, object]:
     """Trains, exports and reports; returns the summary written to the report JSON."""
     _check_output(opts.output)
@@ -208,7 +215,7 @@ def run(opts: Options) -> dict[str, object]:
         "first_step_losses": result.first_losses,
         "last_step_losses": result.last_losses,
         "history": [vars(e) for e in result.history],
-        "command": " ".join(["nnfx", *sys.argv[1:]]) if sys.argv else "",
+        "command": _command_line(),
     }
     json_path, png_path = report.write(opts.output, summary, sets, sr,
                                        f"{info.name} trained on {Path(opts.input).name}")
