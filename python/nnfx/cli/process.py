@@ -79,10 +79,12 @@ def _parse_params(items: list[str]) -> list[tuple[str, float]]:
 class _Progress:
     def __init__(self, total: int, enabled: bool) -> None:
         self.total, self.enabled, self.start = max(total, 1), enabled, time.monotonic()
+        self.done = -1
 
     def update(self, done: int) -> None:
-        if not self.enabled:
+        if not self.enabled or done == self.done:
             return
+        self.done = done
         frac = min(done / self.total, 1.0)
         bar = "#" * int(frac * 30)
         elapsed = time.monotonic() - self.start
