@@ -1,8 +1,10 @@
 """Model files and signals for the Pd tests: small random TCNs exported by the Python
-exporter (nnfx.export), cached per pytest process in a temporary folder."""
+exporter (nnfx.export), cached in a temporary folder shared by pytest workers."""
 
 from __future__ import annotations
 
+import glob
+import hashlib
 import os
 import tempfile
 from typing import Any
@@ -10,8 +12,23 @@ from typing import Any
 import numpy as np
 import soundfile as sf
 
-_cache: dict[tuple[Any, ...], str] = {}
-_dir = tempfile.mkdtemp(prefix="nnfx-pd-models-")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _cache_dir() -> str:
+    """A temporary folder shared by pytest workers, named after the exporter's sources so that
+    files from another version of the exporter are never reused."""
+    h = hashlib.sha1()
+    for folder in ("exporter", os.path.join("python", "nnfx")):
+        for name in sorted(glob.glob(os.path.join(ROOT, folder, "**", "*.py"), recursive=True)):
+            with open(name, "rb") as f:
+                h.update(name.encode() + f.read())
+    path = os.path.join(tempfile.gettempdir(), f"nnfx-pd-models-{h.hexdigest()[:16]}")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+_dir = _cache_dir()
 
 # Small recipes whose receptive fields stay below the test signals' silent lead-in.
 MONO = dict(layers=4, kernel=3, channels=6, growth=2, activation="tanh", init="xavier_normal",
@@ -24,17 +41,18 @@ BIASED = dict(layers=5, kernel=3, channels=8, growth=2, activation="sine", init=
 
 def random_model(block_size: int = 64, **keys: Any) -> str:
     """Export the random TCN of ``keys`` (recipe keys) with nnfx.export; returns its path."""
-    key = (block_size, *sorted(keys.items()))
-    if key in _cache:
-        return _cache[key]
+    key = repr((block_size, sorted(keys.items())))
+    path = os.path.join(_dir, hashlib.sha1(key.encode()).hexdigest()[:20] + ".onnx")
+    if os.path.exists(path):
+        return path
     import nnfx
     from nnfx.exporter.random_recipe import Recipe
     from nnfx.exporter.random_tcn import RandomTCN
 
     recipe = Recipe.from_dict(dict(keys)).validate()
-    path = os.path.join(_dir, f"m{len(_cache)}.onnx")
-    nnfx.export(RandomTCN(recipe), path, block_size=block_size, sample_rate=48000)
-    _cache[key] = path
+    tmp = f"{path}.{os.getpid()}.onnx"
+    nnfx.export(RandomTCN(recipe), tmp, block_size=block_size, sample_rate=48000)
+    os.replace(tmp, path)  # atomic: a worker never sees half a file
     return path
 
 
