@@ -168,3 +168,31 @@ def test_sample_rate_mismatch_warns_once_per_model(tmp_path):
     assert len(warnings) == 1, res.console
     assert "48000" in warnings[0] and "44100" in warnings[0], warnings[0]
     assert not _error_lines(res.console), res.console
+
+
+def test_upsampled_subpatch_tells_the_host_its_rate(tmp_path):
+    """In a [block~ 64 1 2] subpatch the object runs at 96 kHz: _dsp passes the rate to the
+    host layer, which warns once that the 48 kHz model was made for another rate."""
+    model = random_model(**MONO)
+    sub = Canvas("up")
+    i = sub.obj("inlet~")
+    fx = sub.obj(f"nnfx~ {model}")
+    o = sub.obj("outlet~")
+    sub.chain(i, fx, o)
+    sub.obj("block~ 64 1 2")
+    c = Canvas()
+    osc = c.obj("osc~ 100")
+    up = c.sub(sub)
+    c.chain(osc, up)
+    lb = c.obj("loadbang")
+    dsp = c.msg("; pd dsp 1")
+    c.chain(lb, dsp)
+    d = c.obj("delay 1000")
+    q = c.msg("; pd quit")
+    c.chain(lb, d, q)
+    res = run_pd(c, str(tmp_path))
+    assert res.returncode == 0, res.console
+    warnings = [ln for ln in res.console.splitlines() if "warning" in ln]
+    assert len(warnings) == 1, res.console
+    assert "48000" in warnings[0] and "96000" in warnings[0], warnings[0]
+    assert not _error_lines(res.console), res.console

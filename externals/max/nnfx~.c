@@ -53,7 +53,7 @@ typedef struct _nnfx_max {
     t_qelem *poll_qelem;    /* main thread: reads host events */
     t_dictionary *info;     /* registered dictionary refilled by each `info` answer */
     t_symbol *info_name;    /* its name, sent as "dictionary NAME" */
-    double sr;              /* sample rate the host was configured with, Hz */
+    double sr;              /* sample rate the host runs at, Hz (updated in dsp64) */
     /* attributes: the values last set (the host layer clamps and smooths them) */
     t_symbol *mode;         /* stream | lookback; creation only */
     long bypass;            /* 0 | 1 */
@@ -417,9 +417,15 @@ static void nnfx_max_dsp64(t_nnfx_max *x, t_object *dsp64, short *count, double 
         x->in[c] = x->buf + (size_t)c * (size_t)x->buf_frames;
     for (c = 0; x->buf && c < x->nout; c++)
         x->out[c] = x->buf + (size_t)(x->nin + c) * (size_t)x->buf_frames;
-    if (samplerate != x->sr)
-        object_warn((t_object *)x, "audio runs at %g Hz, the object was created at %g Hz",
-                    samplerate, x->sr);
+    if (x->host && samplerate > 0 && samplerate != x->sr) {
+        /* audio is stopped while Max calls dsp64 */
+        nnfx_error err;
+        if (nnfx_host_set_sample_rate(x->host, samplerate, &err) != NNFX_OK)
+            object_error((t_object *)x, "%s", err.message);
+        else
+            x->sr = samplerate;
+        qelem_set(x->poll_qelem);
+    }
     dsp_add64(dsp64, (t_object *)x, nnfx_max_perform64, 0, NULL);
 }
 

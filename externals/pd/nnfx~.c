@@ -40,8 +40,7 @@ typedef struct _nnfx_tilde {
     t_outlet **x_sigout;   /* the x_nout signal outlets */
     t_outlet *x_ctl;       /* control outlet (rightmost): loaded, info, verify, error, warning */
     t_clock *x_poll;       /* reads host events every NNFX_PD_POLL_MS ms */
-    double x_sr;           /* sample rate the host was configured with, Hz */
-    int x_sr_warned;       /* 1 once the DSP sample-rate change warning was printed */
+    double x_sr;           /* sample rate the host runs at, Hz (updated in _dsp) */
     /* DSP state, (re)built in _dsp only */
     int x_frames;          /* Pd block size of the current DSP chain, frames */
     int x_buf_frames;      /* frames allocated per channel in x_inbuf/x_outbuf */
@@ -286,11 +285,14 @@ static void nnfx_tilde_dsp(t_nnfx_tilde *x, t_signal **sp)
 #endif
     }
     x->x_frames = n;
-    if (sp[0]->s_sr != x->x_sr && !x->x_sr_warned) {
-        x->x_sr_warned = 1;
-        logpost(x, 2, "nnfx~: warning: this DSP chain runs at %g Hz, the object was created "
-                "at %g Hz; smoothing and crossfade times scale with the ratio",
-                (double)sp[0]->s_sr, x->x_sr);
+    if (x->x_host && sp[0]->s_sr > 0 && sp[0]->s_sr != x->x_sr) {
+        /* a new rate (audio settings, an up/down-sampled subpatch): DSP is stopped here */
+        nnfx_error err;
+        if (nnfx_host_set_sample_rate(x->x_host, sp[0]->s_sr, &err) != NNFX_OK)
+            pd_error(x, "nnfx~: %s", err.message);
+        else
+            x->x_sr = sp[0]->s_sr;
+        clock_delay(x->x_poll, 0);
     }
     if (!x->x_inbuf || (PD_FLOATSIZE != 32 && !x->x_outbuf)) {
         pd_error(x, "nnfx~: out of memory for %d-frame blocks; the object is silent", n);
