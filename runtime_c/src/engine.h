@@ -26,6 +26,9 @@ enum { NX_CONST = 0, NX_PARAM = 1, NX_DYN = 2 };
 enum { NX_F32 = 1, NX_I64 = 7 };
 
 #define NX_MAX_IO 64
+/* Stream mode runs the plan on at most this many frames at a time: buffers stay small
+ * whatever max_block is, and per-op overhead is already amortized at this length. */
+#define NX_STREAM_CHUNK 512
 
 typedef struct {
     int cls;                        /* NX_CONST / NX_PARAM / NX_DYN */
@@ -103,6 +106,7 @@ struct nx_step {
 struct nnfx_model {
     nnfx_mode mode;
     int max_block;
+    int chunk;                      /* frames per internal graph run (stream: <= NX_STREAM_CHUNK) */
     int in_ch, out_ch, N, M, latency_meta;
     double sample_rate, host_sample_rate;
     nx_val *v;

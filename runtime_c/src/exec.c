@@ -1,5 +1,5 @@
 /*
- * exec.c - running the plan: stream mode (chunks of at most max_block frames, per-op history
+ * exec.c - running the plan: stream mode (chunks of at most NX_STREAM_CHUNK frames, per-op history
  * and state) and look-back mode (the exported graph over the last M + N frames), denormal
  * control, and recovery from non-finite input and state. Everything here is real-time safe.
  *
@@ -191,7 +191,7 @@ static void stream_chunk(nnfx_model *m, const float *const *in, int off, int T)
     }
     run_steps(m, m->main, m->nmain, T, 0);
     for (c = 0; c < m->out_ch; c++)
-        memcpy(m->out_tmp + (int64_t)c * m->max_block,
+        memcpy(m->out_tmp + (int64_t)c * m->chunk,
                y->data + (int64_t)c * T, (size_t)T * sizeof(float));
     if (m->nstate)
         commit_state(m);
@@ -213,7 +213,7 @@ static int lookback_step(nnfx_model *m, const float *const *in, int off, int fra
     }
     run_steps(m, m->main, m->nmain, -1, 0);
     for (c = 0; c < m->out_ch; c++)
-        memcpy(m->out_tmp + (int64_t)c * m->max_block + obase,
+        memcpy(m->out_tmp + (int64_t)c * m->chunk + obase,
                y->data + (int64_t)c * m->N + m->lb_fill, (size_t)n * sizeof(float));
     m->lb_fill += n;
     if (m->lb_fill == m->N) {
@@ -248,7 +248,7 @@ nnfx_result nnfx_model_process(nnfx_model *m, const float *const *in, float *con
     if (m->params_dirty)
         nx_run_pre(m);
     while (done < frames) {
-        int T = frames - done < m->max_block ? frames - done : m->max_block;
+        int T = frames - done < m->chunk ? frames - done : m->chunk;
         if (m->mode == NNFX_MODE_STREAM) {
             stream_chunk(m, in, done, T);
         } else {
@@ -258,7 +258,7 @@ nnfx_result nnfx_model_process(nnfx_model *m, const float *const *in, float *con
         }
         /* in and out may alias: outputs go out only after the chunk's inputs were read */
         for (c = 0; c < m->out_ch; c++)
-            memcpy(out[c] + done, m->out_tmp + (int64_t)c * m->max_block,
+            memcpy(out[c] + done, m->out_tmp + (int64_t)c * m->chunk,
                    (size_t)T * sizeof(float));
         done += T;
     }

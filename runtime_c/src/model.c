@@ -211,6 +211,8 @@ static nnfx_result load_parsed(nnfx_onnx_model *om, const nnfx_config *cfg, nnfx
         return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
     m->mode = cfg->mode;
     m->max_block = cfg->max_block;
+    m->chunk = cfg->mode == NNFX_MODE_STREAM && cfg->max_block > NX_STREAM_CHUNK ? NX_STREAM_CHUNK
+                                                                               : cfg->max_block;
     m->host_sample_rate = cfg->host_sample_rate;
     m->sample_rate = sr;
     m->N = (int)nn;
@@ -269,12 +271,12 @@ static nnfx_result load_parsed(nnfx_onnx_model *om, const nnfx_config *cfg, nnfx
     r = copy_props(m, om, err);
     if (r)
         goto fail;
-    m->out_tmp = (float *)nnfx__calloc((size_t)m->out_ch * (size_t)m->max_block, sizeof(float));
+    m->out_tmp = (float *)nnfx__calloc((size_t)m->out_ch * (size_t)m->chunk, sizeof(float));
     if (!m->out_tmp) {
         r = nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
         goto fail;
     }
-    m->memory_bytes += (size_t)m->out_ch * (size_t)m->max_block * sizeof(float) +
+    m->memory_bytes += (size_t)m->out_ch * (size_t)m->chunk * sizeof(float) +
                        (size_t)m->P * (sizeof(nnfx_param_info) + sizeof(float));
     nx_run_pre(m);
     nx_model_clear_state(m);

@@ -62,7 +62,7 @@ void nx_run_conv(nx_step *s, const nx_exec *e)
     float *y = e->v[s->out[0]].data;
     int cin = (int)X->dims[1], cout = (int)Wv->dims[0];
     if (e->T < 0 || !s->stream) {
-        int64_t L = X->dims[2];
+        int64_t L = (e->T >= 0 && X->time_axis == 2) ? e->T : X->dims[2];
         conv_core(s, Wv->data, B, cin, cout, y, L - s->hist, X->data, L, 0, 0);
         return;
     } else {

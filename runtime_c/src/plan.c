@@ -493,7 +493,7 @@ static nnfx_result plan_conv(nx_builder *b, const nx_ctx *c, nx_step *s)
     s->d = d;
     s->n = g;
     s->hist = (k - 1) * d;
-    s->stream = b->stream && x->time_axis == 2;
+    s->stream = b->stream && x->time_axis == 2 && s->hist > 0; /* k = 1 needs no history */
     s->macs = (double)w->dims[0] * (double)w->dims[1] * k;
     if (c->nin < 3) {
         s->in[2] = -1;
@@ -1911,13 +1911,68 @@ static int64_t rt_count(const nx_builder *b, const nx_val *v)
     return v->count;
 }
 
+static int root_of(const nx_builder *b, int vi)
+{
+    int guard = 0;
+    while (b->v[vi].alias_of >= 0 && guard++ < b->nv)
+        vi = b->v[vi].alias_of;
+    return vi;
+}
+
+/* Per-block values share memory when their lifetimes (first write .. last read, in step order)
+ * do not overlap: greedy placement, largest first, at the lowest offset free of every placed
+ * value whose lifetime intersects. Values read after the run (audio_out, state_out) live to
+ * the end. Writes each shared root's offset into off[]; returns the region size. */
+static size_t share_buffers(nx_builder *b, const int *first, const int *last,
+                            const char *shared, size_t *off, int *order)
+{
+    size_t region = 0;
+    int n = 0, i, j, k;
+    for (i = 0; i < b->nv; i++)
+        if (shared[i])
+            order[n++] = i;
+    /* sort by size, largest first (insertion sort: value counts are small) */
+    for (i = 1; i < n; i++) {
+        int x = order[i];
+        size_t sx = (size_t)rt_count(b, &b->v[x]);
+        for (j = i - 1; j >= 0 && (size_t)rt_count(b, &b->v[order[j]]) < sx; j--)
+            order[j + 1] = order[j];
+        order[j + 1] = x;
+    }
+        for (i = 0; i < n; i++) {
+        int x = order[i];
+        size_t sz = align64((size_t)rt_count(b, &b->v[x]) * sizeof(float)), cand = 0;
+        int moved = 1;
+        while (moved) {
+            moved = 0;
+            for (k = 0; k < i; k++) {
+                int y = order[k];
+                size_t sy = align64((size_t)rt_count(b, &b->v[y]) * sizeof(float));
+                if (first[y] > last[x] || first[x] > last[y])
+                    continue; /* lifetimes disjoint */
+                if (cand < off[y] + sy && off[y] < cand + sz) {
+                    cand = off[y] + sy;
+                    moved = 1;
+                }
+            }
+        }
+        off[x] = cand;
+        if (cand + sz > region)
+            region = cand + sz;
+    }
+    return region;
+}
+
 static nnfx_result finish(nx_builder *b, size_t max_memory)
 {
     nnfx_model *m = b->m;
     const nnfx_onnx_model *om = b->om;
     nx_req *reqs = NULL;
     int nreq = 0, capreq, i, j, k, npre = 0, nmain = 0;
-    char *live = NULL;
+    char *live = NULL, *shared = NULL;
+    int *first = NULL, *last = NULL, *order = NULL;
+    size_t *shoff = NULL, shared_bytes = 0;
+    void *shared_base = NULL;
     size_t total = 0, off = 0;
     nnfx_result r = NNFX_OK;
 
@@ -2014,6 +2069,60 @@ static nnfx_result finish(nx_builder *b, size_t max_memory)
     for (i = 0; i < m->nstate; i++)
         b->v[m->state_in[i]].needed = 1;
 
+    /* lifetimes of per-block values, in the order the main steps run */
+    first = (int *)nnfx__malloc((size_t)(b->nv + 1) * sizeof(int));
+    last = (int *)nnfx__malloc((size_t)(b->nv + 1) * sizeof(int));
+    order = (int *)nnfx__malloc((size_t)(b->nv + 1) * sizeof(int));
+    shoff = (size_t *)nnfx__calloc((size_t)(b->nv + 1), sizeof(size_t));
+    shared = (char *)nnfx__calloc((size_t)(b->nv + 1), 1);
+    if (!first || !last || !order || !shoff || !shared) {
+        r = nnfx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (i = 0; i < b->nv; i++) {
+        first[i] = 0x7fffffff;
+        last[i] = -1;
+    }
+    {
+        int p = 0;
+        for (i = 0; i < b->nsteps; i++) {
+            nx_step *s = &b->steps[i];
+            if (!live[i] || b->v[s->out[0] >= 0 ? s->out[0] : s->out[1]].cls != NX_DYN)
+                continue;
+            for (j = 0; j < s->n_out; j++) {
+                int rt;
+                if (s->out[j] < 0)
+                    continue;
+                rt = root_of(b, s->out[j]);
+                if (first[rt] > p)
+                    first[rt] = p;
+                if (last[rt] < p)
+                    last[rt] = p;
+            }
+            for (j = 0; j < s->n_in; j++) {
+                int rt;
+                if (s->in[j] < 0)
+                    continue;
+                rt = root_of(b, s->in[j]);
+                if (last[rt] < p)
+                    last[rt] = p;
+            }
+            p++;
+        }
+        last[root_of(b, m->audio_out)] = 0x7fffffff;
+        for (i = 0; i < m->nstate; i++)
+            last[root_of(b, m->state_out[i])] = 0x7fffffff;
+        for (i = 0; i < b->nv; i++) {
+            nx_val *v = &b->v[i];
+            int is_input = i == m->audio_in || i == m->params;
+            for (j = 0; j < m->nstate; j++)
+                is_input |= i == m->state_in[j];
+            shared[i] = v->needed && v->alias_of < 0 && v->cls == NX_DYN && !is_input &&
+                        last[i] >= 0 && first[i] != 0x7fffffff;
+        }
+        shared_bytes = share_buffers(b, first, last, shared, shoff, order);
+    }
+
     /* memory requests */
     capreq = b->nv + b->nsteps + 4;
     reqs = (nx_req *)nnfx__calloc((size_t)capreq, sizeof *reqs);
@@ -2021,9 +2130,14 @@ static nnfx_result finish(nx_builder *b, size_t max_memory)
         nnfx__free(live);
         return nnfx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
     }
+    if (shared_bytes) {
+        reqs[nreq].slot = (void **)&shared_base;
+        reqs[nreq].bytes = shared_bytes;
+        nreq++;
+    }
     for (i = 0; i < b->nv; i++) {
         nx_val *v = &b->v[i];
-        if (!v->needed || v->alias_of >= 0)
+        if (!v->needed || v->alias_of >= 0 || shared[i])
             continue;
         if (v->cls == NX_CONST) {
             if (v->dtype != NX_F32) {
@@ -2093,6 +2207,9 @@ static nnfx_result finish(nx_builder *b, size_t max_memory)
         *reqs[i].slot = dst;
         off += align64(reqs[i].bytes);
     }
+    for (i = 0; i < b->nv; i++)
+        if (shared[i])
+            b->v[i].data = (float *)(void *)((char *)shared_base + shoff[i]);
     /* aliases */
     for (i = 0; i < b->nv; i++) {
         nx_val *v = &b->v[i];
@@ -2126,6 +2243,11 @@ static nnfx_result finish(nx_builder *b, size_t max_memory)
 out:
     nnfx__free(reqs);
     nnfx__free(live);
+    nnfx__free(first);
+    nnfx__free(last);
+    nnfx__free(order);
+    nnfx__free(shoff);
+    nnfx__free(shared);
     return r;
 }
 
@@ -2152,7 +2274,7 @@ nnfx_result nx_plan_build(nnfx_model *m, const nnfx_onnx_model *om, size_t max_m
     b.m = m;
     b.err = err;
     b.stream = m->mode == NNFX_MODE_STREAM;
-    b.max_block = m->max_block;
+    b.max_block = m->chunk;
     expected = (size_t)om->n_inputs + (size_t)om->n_initializers + 16;
     for (i = 0; i < om->n_nodes; i++)
         expected += (size_t)om->nodes[i].n_outputs;
