@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import subprocess
 from pathlib import Path
 
@@ -110,9 +111,30 @@ class ShapeMath(nn.Module):
         return self.o(g[..., g.shape[-1] - b.shape[-1] :] + b)
 
 
+class KnobFiLM(nn.Module):
+    """Two knobs through a small MLP (the knob subgraph) scaling and shifting conv features."""
+
+    def __init__(self, ch: int = 6):
+        super().__init__()
+        self.c1 = nn.Conv1d(1, ch, 3, dilation=2)
+        self.mlp = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 2 * ch))
+        self.c2 = nn.Conv1d(ch, 1, 2)
+        self.receptive_field = 1 + 4 + 1
+        self.param_specs = [
+            {"name": "drive", "min": 0.0, "max": 1.0, "default": 0.5, "unit": ""},
+            {"name": "tone", "min": -1.0, "max": 1.0, "default": 0.0, "unit": ""},
+        ]
+
+    def forward(self, x, params):  # noqa: ANN001, ANN201
+        scale, shift = self.mlp(params).unsqueeze(-1).chunk(2, dim=1)
+        h = torch.tanh(self.c1(x) * (1 + scale) + shift)
+        return self.c2(h)
+
+
 def make(name: str, seed: int = 0) -> nn.Module:
     torch.manual_seed(seed)
-    cls = {"tcn": TCN, "gated": GatedWaveNet, "lstm": LSTMNet, "gru": GRUNet, "shape": ShapeMath}
+    cls = {"tcn": TCN, "gated": GatedWaveNet, "lstm": LSTMNet, "gru": GRUNet, "shape": ShapeMath,
+           "knobs": KnobFiLM}
     return cls[name]().eval()
 
 
@@ -134,10 +156,15 @@ def export(
 ) -> onnx.ModelProto:
     """Plain torch.onnx.export, then the nnfx metadata added with the onnx package."""
     states = getattr(module, "state_shapes", [])
+    knobs = getattr(module, "param_specs", [])
     m = module.receptive_field - 1
     cin = in_channels(module)
-    args = (torch.zeros(1, cin, m + block),) + tuple(torch.zeros(*s) for s in states)
-    names_in = ["audio_in"] + [f"state_in.{i}" for i in range(len(states))]
+    args = (torch.zeros(1, cin, m + block),)
+    if knobs:
+        args += (torch.tensor([[k["default"] for k in knobs]], dtype=torch.float32),)
+    args += tuple(torch.zeros(*s) for s in states)
+    names_in = ["audio_in"] + (["params"] if knobs else [])
+    names_in += [f"state_in.{i}" for i in range(len(states))]
     names_out = ["audio_out"] + [f"state_out.{i}" for i in range(len(states))]
     buf = io.BytesIO()
     torch.onnx.export(
@@ -153,6 +180,8 @@ def export(
         "nnfx.receptive_field": str(m + 1),
         "nnfx.name": type(module).__name__,
     }
+    if knobs:
+        md["nnfx.params"] = json.dumps(knobs)
     if reference:
         x = signal(cin, 480, seed=3)
         md["nnfx.reference_input"] = _b64(x)
@@ -177,12 +206,20 @@ def signal(channels: int, frames: int, seed: int = 5) -> np.ndarray:
     return x.astype(np.float32)
 
 
-def torch_reference(module: nn.Module, x: np.ndarray) -> np.ndarray:
-    """The module run on x as one signal from silence: M zeros before it, zero state."""
+def torch_reference(
+    module: nn.Module, x: np.ndarray, knobs: list[float] | None = None
+) -> np.ndarray:
+    """The module run on x as one signal from silence: M zeros before it, zero state; knob
+    values `knobs` (default: the defaults) for a module with param_specs."""
     xt = torch.from_numpy(x)[None]
     with torch.no_grad():
         states = getattr(module, "state_shapes", [])
-        if states:
+        specs = getattr(module, "param_specs", [])
+        if specs:
+            vals = knobs if knobs is not None else [k["default"] for k in specs]
+            p = torch.tensor([vals], dtype=torch.float32)
+            y = module(torch.nn.functional.pad(xt, (module.receptive_field - 1, 0)), p)
+        elif states:
             y = module(xt, *[torch.zeros(*s) for s in states])[0]
         else:
             y = module(torch.nn.functional.pad(xt, (module.receptive_field - 1, 0)))
@@ -204,13 +241,16 @@ def build_nnfx_run(out_dir: Path, cc: str = "gcc") -> Path:
 
 
 def run_nnfx(
-    exe: Path, model: Path, x: np.ndarray, work: Path, block: int, mode: str, out_ch: int
+    exe: Path, model: Path, x: np.ndarray, work: Path, block: int, mode: str, out_ch: int,
+    params: dict[str, float] | None = None,
 ) -> np.ndarray:
     """Process x [channels, frames] with nnfx_run in host calls of `block` frames."""
     xin, yout = work / "in.f32", work / "out.f32"
     np.ascontiguousarray(x, dtype=np.float32).tofile(xin)
+    knobs = [a for k, v in (params or {}).items() for a in ("--param", f"{k}={v!r}")]
     proc = subprocess.run(
-        [str(exe), str(model), str(xin), str(yout), "--block", str(block), "--mode", mode],
+        [str(exe), str(model), str(xin), str(yout), "--block", str(block), "--mode", mode,
+         *knobs],
         capture_output=True, text=True,
     )
     assert proc.returncode == 0, proc.stderr

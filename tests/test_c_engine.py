@@ -47,6 +47,25 @@ def test_matches_pytorch_in_both_modes(nnfx_run: Path, tmp_path: Path, name: str
             assert err <= TOL, f"{name} {mode} block {block}: max abs error {err:.3g}"
 
 
+def test_knobs_match_pytorch(nnfx_run: Path, tmp_path: Path):
+    module = em.make("knobs")
+    path = tmp_path / "knobs.onnx"
+    em.export(module, path)
+    x = em.signal(1, 1500)
+    for knobs in ([0.5, 0.0], [0.9, -0.7], [0.0, 1.0]):
+        ref = em.torch_reference(module, x, knobs)
+        for mode in ("stream", "lookback"):
+            for block in (1, 97):
+                y = em.run_nnfx(nnfx_run, path, x, tmp_path, block, mode, 1,
+                                {"drive": knobs[0], "tone": knobs[1]})
+                err = float(np.abs(y - ref).max())
+                assert err <= TOL, f"knobs {knobs} {mode} block {block}: {err:.3g}"
+    # values outside a knob's range are clamped to it
+    y = em.run_nnfx(nnfx_run, path, x, tmp_path, 64, "stream", 1, {"drive": 5.0, "tone": 0.0})
+    ref = em.torch_reference(module, x, [1.0, 0.0])
+    assert float(np.abs(y - ref).max()) <= TOL
+
+
 def test_verify_embedded_reference(nnfx_run: Path, tmp_path: Path):
     import subprocess
 

@@ -2,6 +2,7 @@
  * nnfx_run - run an nnfx model file on raw float32 audio from the command line.
  *
  *   nnfx_run MODEL IN.f32 OUT.f32 [--block N] [--mode stream|lookback] [--max-block N]
+ *            [--param NAME=VALUE ...]
  *   nnfx_run --verify MODEL [--mode ...] [--max-block N]
  *   nnfx_run --info MODEL [--mode ...] [--max-block N]
  *
@@ -36,6 +37,8 @@ int main(int argc, char **argv)
 {
     nnfx_config cfg = nnfx_config_init();
     const char *pos[3] = {NULL, NULL, NULL};
+    const char *params[64];
+    int nparams = 0;
     int npos = 0, block = 0, verify = 0, info = 0, i, c;
     nnfx_model *m = NULL;
     nnfx_error err;
@@ -51,6 +54,10 @@ int main(int argc, char **argv)
         } else if (!strcmp(argv[i], "--max-block") && i + 1 < argc) {
             if (!parse_pos(argv[++i], &cfg.max_block))
                 return die("--max-block needs a positive integer", argv[i]);
+        } else if (!strcmp(argv[i], "--param") && i + 1 < argc) {
+            if (nparams == 64 || !strchr(argv[i + 1], '='))
+                return die("--param needs NAME=VALUE", argv[i + 1]);
+            params[nparams++] = argv[++i];
         } else if (!strcmp(argv[i], "--mode") && i + 1 < argc) {
             i++;
             if (!strcmp(argv[i], "stream"))
@@ -69,10 +76,33 @@ int main(int argc, char **argv)
     }
     if (npos < 1 || ((verify || info) ? npos != 1 : npos != 3))
         return die("usage: nnfx_run MODEL IN.f32 OUT.f32 [--block N] [--mode stream|lookback] "
-                   "[--max-block N] | --verify MODEL | --info MODEL", NULL);
+                   "[--max-block N] [--param NAME=VALUE] | --verify MODEL | --info MODEL",
+                   NULL);
     if (nnfx_model_load_file(pos[0], &cfg, &m, &err) != NNFX_OK)
         return die(err.message, NULL);
     nnfx_model_info(m, &inf);
+    for (i = 0; i < nparams; i++) {
+        char name[256];
+        const char *eq = strchr(params[i], '=');
+        size_t n = (size_t)(eq - params[i]);
+        char *end;
+        double v = strtod(eq + 1, &end);
+        int idx;
+        if (n >= sizeof name || *end || end == eq + 1) {
+            nnfx_model_free(m);
+            return die("--param needs NAME=VALUE", params[i]);
+        }
+        memcpy(name, params[i], n);
+        name[n] = '\0';
+        idx = nnfx_model_param_index(m, name);
+        if (idx < 0) {
+            nnfx_model_free(m);
+            return die("the model has no knob named", name);
+        }
+        nnfx_model_set_param(m, idx, (float)v);
+    }
+    if (nparams)
+        nnfx_model_reset(m); /* start from silence with these knob values */
     if (info) {
         printf("name %s\nin_channels %d\nout_channels %d\nsample_rate %g\nblock_size %d\n"
                "lookback %d\nreceptive_field %d\nlatency %d\nmode %s\nmax_block %d\n"
