@@ -155,8 +155,8 @@ def run(args: argparse.Namespace) -> int:
     reps, min_s = (3, 0.02) if args.quick else (7, 0.15)
     peak = cpuinfo.peak()
 
-    def log(s):
-        return print(s, file=sys.stderr, flush=True)
+    def log(s: str) -> None:
+        print(s, file=sys.stderr, flush=True)
 
     results = []
     if args.file:
@@ -165,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
                 args.file,
                 os.path.basename(args.file),
                 blocks,
-                tuple(e for e in engines if "torch" not in e),
+                engines,
                 None,
                 reps,
                 min_s,
