@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "kernels.h"
 
 int64_t nx_eff_dims(const nx_val *v, const nx_exec *e, int64_t *dims)
 {
@@ -105,9 +106,11 @@ void nx_run_unary(nx_step *s, const nx_exec *e)
             y[i] = x[i] >= 0.0f ? x[i] : a * x[i];
         return;
     }
-    case NX_U_TANH:
-        for (i = 0; i < n; i++)
-            y[i] = tanhf(x[i]);
+    case NX_U_TANH: /* kernels.c: vectorized, <= 4 ulp */
+        nx_k_tanh(y, x, n);
+        return;
+    case NX_U_SIGMOID:
+        nx_k_sigmoid(y, x, n);
         return;
     default:
         for (i = 0; i < n; i++)

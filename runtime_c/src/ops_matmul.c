@@ -3,11 +3,22 @@
 #include <string.h>
 
 #include "engine.h"
+#include "kernels.h"
 
 static void gemm_rows(const float *A, int64_t lda_m, int64_t lda_k, const float *B, int64_t ldb_k,
                       int64_t ldb_n, float *C, int64_t m, int64_t k, int64_t n, float alpha)
 {
     int64_t i, p, j;
+    /* matrix-vector (a linear head): kernels.c */
+    if (n == 1 && ldb_k == 1 && lda_k == 1 && (lda_m == k || m == 1)) {
+        for (i = 0; i < m; i++)
+            C[i] = 0.0f;
+        nx_k_matvec_add(C, A, m, k, B);
+        if (alpha != 1.0f)
+            for (i = 0; i < m; i++)
+                C[i] *= alpha;
+        return;
+    }
     for (i = 0; i < m; i++) {
         float *c = C + i * n;
         for (j = 0; j < n; j++)

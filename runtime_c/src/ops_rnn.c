@@ -7,17 +7,7 @@
 #include <string.h>
 
 #include "engine.h"
-
-static float sigm(float x) { return 1.0f / (1.0f + expf(-x)); }
-
-static float dot(const float *a, const float *b, int64_t n)
-{
-    float s = 0.0f;
-    int64_t i;
-    for (i = 0; i < n; i++)
-        s += a[i] * b[i];
-    return s;
-}
+#include "kernels.h"
 
 /* Frame pointers for layout 0/1. */
 static int64_t x_off(int layout, int64_t t, int64_t b, int64_t T, int64_t Bn, int64_t I)
@@ -58,16 +48,18 @@ void nx_run_lstm(nx_step *s, const nx_exec *e)
         for (b = 0; b < Bn; b++) {
             const float *x = X->data + x_off(layout, t, b, T, Bn, I);
             float *hb = h + b * H, *cb = c + b * H;
-            for (g = 0; g < 4 * H; g++) {
-                float a = Bs ? Bs[g] + Bs[4 * H + g] : 0.0f;
-                gt[g] = a + dot(W + g * I, x, I) + dot(R + g * H, hb, H);
-            }
-            for (g = 0; g < H; g++) {
-                float ig = sigm(gt[g]), og = sigm(gt[H + g]), fg = sigm(gt[2 * H + g]);
-                float cc = tanhf(gt[3 * H + g]);
-                cb[g] = fg * cb[g] + ig * cc;
-                hb[g] = og * tanhf(cb[g]);
-            }
+            /* all four gates as one matrix-vector product per frame (kernels.c) */
+            for (g = 0; g < 4 * H; g++)
+                gt[g] = Bs ? Bs[g] + Bs[4 * H + g] : 0.0f;
+            nx_k_matvec_add(gt, W, 4 * H, I, x);
+            nx_k_matvec_add(gt, R, 4 * H, H, hb);
+            nx_k_sigmoid(gt, gt, 3 * H);
+            nx_k_tanh(gt + 3 * H, gt + 3 * H, H);
+            for (g = 0; g < H; g++)
+                cb[g] = gt[2 * H + g] * cb[g] + gt[g] * gt[3 * H + g];
+            nx_k_tanh(gt + 3 * H, cb, H);
+            for (g = 0; g < H; g++)
+                hb[g] = gt[H + g] * gt[3 * H + g];
             if (Y)
                 memcpy(Y + x_off(layout, t, b, T, Bn, H), hb, (size_t)H * sizeof(float));
         }
@@ -106,30 +98,32 @@ void nx_run_gru(nx_step *s, const nx_exec *e)
         for (b = 0; b < Bn; b++) {
             const float *x = X->data + x_off(layout, t, b, T, Bn, I);
             float *hb = h + b * H;
+            /* matrix-vector products per frame (kernels.c): gx = Wx + Wb; z, r gates add
+             * R[z,r] h + Rb; the candidate adds R[h] h (+ Rb) before (lbr) or after the reset */
             for (g = 0; g < 3 * H; g++)
-                gx[g] = (Bs ? Bs[g] : 0.0f) + dot(W + g * I, x, I);
-            for (g = 0; g < H; g++) {
-                float z = sigm(gx[g] + dot(R + g * H, hb, H) + (Bs ? Bs[3 * H + g] : 0.0f));
-                float r = sigm(gx[H + g] + dot(R + (H + g) * H, hb, H) +
-                               (Bs ? Bs[4 * H + g] : 0.0f));
-                gx[g] = z;
-                rh[g] = r;
-            }
-            if (!lbr) {
+                gx[g] = Bs ? Bs[g] : 0.0f;
+            nx_k_matvec_add(gx, W, 3 * H, I, x);
+            for (g = 0; g < 2 * H; g++)
+                gx[g] += Bs ? Bs[3 * H + g] : 0.0f;
+            nx_k_matvec_add(gx, R, 2 * H, H, hb);
+            nx_k_sigmoid(gx, gx, 2 * H); /* z in gx[0:H], r in gx[H:2H] */
+            for (g = 0; g < H; g++)
+                rh[g] = Bs ? Bs[5 * H + g] : 0.0f;
+            if (lbr) {
+                nx_k_matvec_add(rh, R + 2 * H * H, H, H, hb);
                 for (g = 0; g < H; g++)
-                    hn[g] = rh[g] * hb[g];
+                    hn[g] = gx[2 * H + g] + gx[H + g] * rh[g];
+            } else {
+                for (g = 0; g < H; g++)
+                    hn[g] = gx[H + g] * hb[g];
+                nx_k_matvec_add(rh, R + 2 * H * H, H, H, hn);
+                for (g = 0; g < H; g++)
+                    hn[g] = gx[2 * H + g] + rh[g];
             }
-            for (g = 0; g < H; g++) {
-                float rb = Bs ? Bs[5 * H + g] : 0.0f, hh;
-                if (lbr)
-                    hh = tanhf(gx[2 * H + g] + rh[g] * (dot(R + (2 * H + g) * H, hb, H) + rb));
-                else
-                    hh = tanhf(gx[2 * H + g] + dot(R + (2 * H + g) * H, hn, H) + rb);
-                gx[H + g] = hh; /* r no longer needed for this g; keep candidate */
-            }
+            nx_k_tanh(hn, hn, H);
             for (g = 0; g < H; g++) {
                 float z = gx[g];
-                hb[g] = (1.0f - z) * gx[H + g] + z * hb[g];
+                hb[g] = (1.0f - z) * hn[g] + z * hb[g];
             }
             if (Y)
                 memcpy(Y + x_off(layout, t, b, T, Bn, H), hb, (size_t)H * sizeof(float));
