@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import onnx
 import torch
+from nnfx.engines import exporter_engine
 from nnfx.exporter import graph_simplify, graph_stats, measure
 from nnfx.exporter.base import ExportInfo, ParamSpec
 from nnfx.exporter.measure import ExportError
@@ -424,6 +425,10 @@ def _run_onnxruntime(case: EngineCase) -> np.ndarray:
 # Engines checked before a file is written: name -> function. The C runtime (binding)
 # registers itself here too, e.g. ENGINES["nnfx-c"] = run_with_binding.
 ENGINES: dict[str, Engine] = {"onnxruntime": _run_onnxruntime}
+# The C runtime through the binding (python/nnfx/engines.py): stream mode at an odd host
+# block size (host blocks straddle N), look-back mode at N (one graph run per block).
+ENGINES["nnfx-c-stream"] = exporter_engine("stream", 97)
+ENGINES["nnfx-c-lookback"] = exporter_engine("lookback", 0)
 
 
 def _check_engines(

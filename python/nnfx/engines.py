@@ -239,10 +239,10 @@ def esr(test: np.ndarray, ref: np.ndarray) -> float:
 def exporter_engine(mode: str, block: int = 97) -> Callable[[Any], np.ndarray]:
     """An engine for ``nnfx.exporter.export_onnx.ENGINES``: the C runtime in ``mode`` at
     host block size ``block`` (odd by default, so that host blocks straddle the file's
-    N), run on the exporter's ``EngineCase`` from silence."""
+    N; 0 for the file's N), run on the exporter's ``EngineCase`` from silence."""
 
     def run(case: Any) -> np.ndarray:
-        engine = CEngine(case.model_bytes, mode, block)
+        engine = CEngine(case.model_bytes, mode, block or int(case.block_size))
         try:
             params = [float(v) for v in np.asarray(case.params, dtype=np.float32).reshape(-1)]
             x = np.ascontiguousarray(case.reference_input, dtype=np.float32)
