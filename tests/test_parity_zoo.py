@@ -263,3 +263,13 @@ def test_zoo_parity(case: Case, outdir) -> None:
         f"{case.name}: above tolerance {tol:.2e} (float32 floor {floor:.2e}, peak {peak:.3g}): "
         f"{bad}; all: {summary}"
     )
+
+
+def test_export_checks_the_c_runtime(outdir) -> None:
+    """nnfx.export's pre-write check runs the C runtime (stream and look-back) by default."""
+    module = random_tcn.build(layers=2, kernel=3, channels=3, activation="sigmoid", bias=1)
+    report = nnfx.export(module, os.path.join(outdir, "check.onnx"), block_size=32, sample_rate=SR)
+    assert {"onnxruntime", "nnfx-c-stream", "nnfx-c-lookback"} <= set(report.errors)
+    # sigmoid(0) = 0.5 and biases: the start from silence is not zero in any layer, which
+    # only a runtime that primes its per-layer history like the look-back window passes
+    assert max(report.errors.values()) <= report.tolerance
