@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -162,8 +163,13 @@ def write_bela_project(root: Path, model: str, info: dict, out: Path, name: str)
 def deploy_bela(args: argparse.Namespace) -> int:
     if not args.out and not args.host:
         raise NnfxError("give --out DIR (project folder to write) and/or --host HOST")
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", args.name):
+        raise NnfxError(f"--name {args.name!r}: use letters, digits, '_' and '-' only")
     root = _source_root()
     info = _check_model(args.file, "bela", args.force)
+    if int(info["sample_rate"]) != 44100:
+        print(f"warning: the model was made for {info['sample_rate']} Hz and Bela runs at "
+              "44100 Hz: it will sound different (re-export it with --sample-rate 44100)")
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="nnfx-bela-"))
     if out.exists() and not out.is_dir():
         raise NnfxError(f"--out {out} exists and is not a folder")
