@@ -207,9 +207,11 @@ class CEngine:
 
     def run(self, x: np.ndarray, params: list[float] | None = None) -> np.ndarray:
         model = self.model
-        model.reset()
+        # knobs first, then reset: the reset primes each layer's history with the model's
+        # response to silence, which depends on the knobs (FiLM)
         for i, v in enumerate(params or []):
             model.set_param(i, v)
+        model.reset()
         latency = model.info["latency"]
         if latency:
             x = np.concatenate([x, np.zeros((x.shape[0], latency), np.float32)], axis=1)
