@@ -455,10 +455,15 @@ static nnfx_result plan_conv(nx_builder *b, const nx_ctx *c, nx_step *s)
             return UNSUP("stride %lld (only stride 1)", (long long)v[i]);
     d = 1;
     cnt = attr_ints(n, "dilations", v, NX_MAX_IO);
-    if (cnt == 1)
+    if (cnt == 1) {
+        if (v[0] < 1 || v[0] > NNFX_ONNX_MAX_TENSOR_ELEMS)
+            return BADF("dilation %lld", (long long)v[0]);
         d = (int)v[0];
-    else if (cnt > 1)
+    } else if (cnt > 1) {
         return UNSUP("more than one dilation");
+    }
+    if (attr_i(n, "group", 1) < 1 || attr_i(n, "group", 1) > NNFX_ONNX_MAX_TENSOR_ELEMS)
+        return BADF("group %lld", (long long)attr_i(n, "group", 1));
     g = (int)attr_i(n, "group", 1);
     k = (int)w->dims[2];
     cnt = attr_ints(n, "kernel_shape", v, NX_MAX_IO);
@@ -694,8 +699,8 @@ static nnfx_result plan_slice(nx_builder *b, const nx_ctx *c, nx_step *s)
         if (!norm_axis(na >= 0 ? ax[i] : i, x->ndim, &a))
             return BADF("axis out of range");
         dim = x->dims[a];
-        if (stp == 0)
-            return BADF("step 0");
+        if (stp == 0 || stp == INT64_MIN)
+            return BADF("step %lld", (long long)stp);
         sv = st[i];
         ev = en[i];
         if (sv < 0)
@@ -705,11 +710,11 @@ static nnfx_result plan_slice(nx_builder *b, const nx_ctx *c, nx_step *s)
         if (stp > 0) {
             sv = sv < 0 ? 0 : (sv > dim ? dim : sv);
             ev = ev < 0 ? 0 : (ev > dim ? dim : ev);
-            cnt = ev > sv ? (ev - sv + stp - 1) / stp : 0;
+            cnt = ev > sv ? (ev - sv - 1) / stp + 1 : 0;
         } else {
             sv = sv < 0 ? 0 : (sv > dim - 1 ? dim - 1 : sv);
             ev = ev < -1 ? -1 : (ev > dim - 1 ? dim - 1 : ev);
-            cnt = sv > ev ? (sv - ev + (-stp) - 1) / (-stp) : 0;
+            cnt = sv > ev ? (sv - ev - 1) / (-stp) + 1 : 0;
         }
         if (cnt <= 0)
             return UNSUP("slice of axis %d is empty", a);
@@ -879,6 +884,8 @@ static nnfx_result plan_gather(nx_builder *b, const nx_ctx *c, nx_step *s)
     }
     if (axis == x->time_axis && b->stream)
         return UNSUP("gathering along the time axis cannot stream; use look-back mode");
+    if (x->ndim - 1 + ix->ndim > NNFX_MAX_DIMS)
+        return UNSUP("output rank above %d", NNFX_MAX_DIMS);
     for (i = 0; i < axis; i++)
         od[on++] = x->dims[i];
     for (i = 0; i < ix->ndim; i++)
@@ -968,7 +975,8 @@ static nnfx_result plan_reshape(nx_builder *b, const nx_ctx *c, nx_step *s)
             if (neg >= 0)
                 return BADF("more than one -1 in shape");
             neg = i;
-        } else if (sh[i] <= 0) {
+        } else if (sh[i] <= 0 || sh[i] > NNFX_ONNX_MAX_TENSOR_ELEMS ||
+                   known > NNFX_ONNX_MAX_TENSOR_ELEMS / sh[i]) {
             return BADF("bad dimension %lld in shape", (long long)sh[i]);
         } else {
             known *= sh[i];
@@ -1431,18 +1439,20 @@ static nnfx_result fold_special(nx_builder *b, const nx_ctx *c, int *done)
         if (a0->dtype == NX_I64) {
             int64_t s0 = ((int64_t *)a0->tmp)[0], l = ((int64_t *)a1->tmp)[0],
                     dd = ((int64_t *)a2->tmp)[0];
+            double cd;
             if (dd == 0)
                 return BADF("delta 0");
-            cnt = (l - s0 + dd + (dd > 0 ? -1 : 1)) / dd;
-            if (cnt <= 0 || cnt > NNFX_ONNX_MAX_TENSOR_ELEMS)
-                return UNSUP("range of %lld elements", (long long)cnt);
+            cd = ceil(((double)l - (double)s0) / (double)dd);
+            if (!(cd >= 1 && cd <= NNFX_ONNX_MAX_TENSOR_ELEMS))
+                return UNSUP("range of %g elements", cd);
+            cnt = (int64_t)cd;
             y->ndim = 1;
             y->dims[0] = y->count = cnt;
             y->dtype = NX_I64;
             if (!tmp_alloc(b, y, 8))
                 return nnfx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
             for (i = 0; i < cnt; i++)
-                ((int64_t *)y->tmp)[i] = s0 + i * dd;
+                ((int64_t *)y->tmp)[i] = (int64_t)((uint64_t)s0 + (uint64_t)i * (uint64_t)dd);
         } else {
             float s0 = ((float *)a0->tmp)[0], l = ((float *)a1->tmp)[0],
                   dd = ((float *)a2->tmp)[0];
@@ -1646,6 +1656,10 @@ static nnfx_result add_const_tensor(nx_builder *b, int vi, const nnfx_onnx_tenso
     v->ndim = t->ndim;
     v->count = 1;
     for (i = 0; i < t->ndim; i++) {
+        if (t->dims[i] < 0 || t->dims[i] > NNFX_ONNX_MAX_TENSOR_ELEMS ||
+            (t->dims[i] > 0 && v->count > NNFX_ONNX_MAX_TENSOR_ELEMS / t->dims[i]))
+            return nnfx_set_error(b->err, NNFX_ERR_LIMIT, "%s '%s': dimension %lld too large",
+                                  what, t->name, (long long)i);
         v->dims[i] = t->dims[i];
         v->count *= t->dims[i];
     }
@@ -2127,8 +2141,8 @@ static nnfx_result finish(nx_builder *b, size_t max_memory)
     capreq = b->nv + b->nsteps + 4;
     reqs = (nx_req *)nnfx__calloc((size_t)capreq, sizeof *reqs);
     if (!reqs) {
-        nnfx__free(live);
-        return nnfx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
+        r = nnfx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
+        goto out;
     }
     if (shared_bytes) {
         reqs[nreq].slot = (void **)&shared_base;
@@ -2147,6 +2161,10 @@ static nnfx_result finish(nx_builder *b, size_t max_memory)
             }
             m->weight_bytes += (size_t)v->count * sizeof(float);
         }
+        if ((uint64_t)rt_count(b, v) > (uint64_t)(SIZE_MAX / 8)) {
+            r = nnfx_set_error(b->err, NNFX_ERR_LIMIT, "a tensor is too large for this machine");
+            goto out;
+        }
         reqs[nreq].slot = (void **)&v->data;
         reqs[nreq].bytes = (size_t)rt_count(b, v) * sizeof(float);
         nreq++;
@@ -2156,10 +2174,15 @@ static nnfx_result finish(nx_builder *b, size_t max_memory)
         if (!live[i])
             continue;
         if (s->op == NX_OP_CONV && s->stream) {
+            uint64_t rb;
             s->ring_len = s->hist + b->max_block;
+            rb = (uint64_t)b->v[s->in[0]].dims[1] * (uint64_t)s->ring_len * sizeof(float);
+            if (rb > (uint64_t)(SIZE_MAX / 4)) {
+                r = nnfx_set_error(b->err, NNFX_ERR_LIMIT, "a history is too large");
+                goto out;
+            }
             reqs[nreq].slot = (void **)&s->ring;
-            reqs[nreq].bytes = (size_t)b->v[s->in[0]].dims[1] * (size_t)s->ring_len *
-                               sizeof(float);
+            reqs[nreq].bytes = (size_t)rb;
             nreq++;
         } else if (s->op == NX_OP_LSTM || s->op == NX_OP_GRU) {
             const nx_val *x = &b->v[s->in[0]];
