@@ -44,6 +44,10 @@ from nnfx.exporter.base import ParamSpec
 from nnfx.exporter.film import default_knobs
 from nnfx.exporter.random_recipe import ACTIVATIONS, INITS
 
+# One torch thread: the networks are small, and OpenMP workers spinning on a loaded 2-core
+# machine (CI runs two pytest workers) cost far more than they save.
+torch.set_num_threads(1)
+
 BLOCKS = (1, 16, 64, 97, 4096)
 SR = 48000
 ABS_TOL = 1e-5
