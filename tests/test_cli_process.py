@@ -282,3 +282,22 @@ def test_entry_point_runs_as_a_program(files, tmp_path) -> None:
         timeout=120,
     )
     _one_line_error(proc.returncode, proc.stderr)
+
+
+def test_parity_and_process_do_not_need_torch(files, tmp_path) -> None:
+    # the runtime side (a Pd or board user's machine) has no PyTorch: these commands
+    # must not import it
+    script = (
+        "import sys\n"
+        "from nnfx.cli import main\n"
+        f"a = main(['parity', {files['mono.onnx']!r}, '--seconds', '0.05', '--blocks', '16'])\n"
+        f"b = main(['process', {files['in1.wav']!r}, {str(tmp_path / 'o.wav')!r}, '-m', "
+        f"{files['mono.onnx']!r}, '-q'])\n"
+        f"c = main(['verify', {files['mono.onnx']!r}])\n"
+        "print(a, b, c, 'torch' in sys.modules)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "0 0 0 False"
