@@ -35,6 +35,7 @@ class TinyModel:
     name: str = "tiny"
     knob_range: tuple[float, float, float] = (0.0, 2.0, 1.0)  # min, max, default
     meta_overrides: dict[str, str] = field(default_factory=dict)
+    knob_shifts_first_layer: bool = False  # the knob is added after the first conv, not a gain
 
     @property
     def in_channels(self) -> int:
@@ -58,8 +59,11 @@ class TinyModel:
             y = np.zeros((c.weight.shape[0], length)) + c.bias.astype(np.float64)[:, None]
             for j in range(k):
                 y += c.weight[:, :, j].astype(np.float64) @ h[:, j * d : j * d + length]
+            knob = self.knob_range[2] if gain is None else gain
+            if i == 0 and self.gain_knob and self.knob_shifts_first_layer:
+                y = y + np.float64(np.float32(knob))
             h = y if i == len(self.convs) - 1 else _ACT[self.activation](y)
-        if self.gain_knob:
+        if self.gain_knob and not self.knob_shifts_first_layer:
             h = h * (self.knob_range[2] if gain is None else gain)
         return h
 
@@ -119,6 +123,10 @@ def to_onnx_bytes(model: TinyModel, reference_length: int = 480) -> bytes:
         helper.make_tensor_value_info("audio_in", TensorProto.FLOAT, [1, model.in_channels, m + n])
     ]
     cur = "audio_in"
+    if model.gain_knob:
+        inputs.append(helper.make_tensor_value_info("params", TensorProto.FLOAT, [1, 1]))
+        inits.append(numpy_helper.from_array(np.array([2], dtype=np.int64), "axes2"))
+        nodes.append(helper.make_node("Unsqueeze", ["params", "axes2"], ["gain3"], name="/unsq"))
     for i, c in enumerate(model.convs):
         inits += [
             numpy_helper.from_array(c.weight, f"conv{i}.weight"),
@@ -139,13 +147,13 @@ def to_onnx_bytes(model: TinyModel, reference_length: int = 480) -> bytes:
             )
         )
         cur = out
+        if i == 0 and model.gain_knob and model.knob_shifts_first_layer:
+            nodes.append(helper.make_node("Add", [cur, "gain3"], ["shifted0"], name="/shift/Add"))
+            cur = "shifted0"
         if i < len(model.convs) - 1:
             nodes.append(helper.make_node(model.activation, [cur], [f"act{i}"], name=f"/act{i}"))
             cur = f"act{i}"
-    if model.gain_knob:
-        inputs.append(helper.make_tensor_value_info("params", TensorProto.FLOAT, [1, 1]))
-        inits.append(numpy_helper.from_array(np.array([2], dtype=np.int64), "axes2"))
-        nodes.append(helper.make_node("Unsqueeze", ["params", "axes2"], ["gain3"], name="/unsq"))
+    if model.gain_knob and not model.knob_shifts_first_layer:
         nodes.append(helper.make_node("Mul", [cur, "gain3"], ["audio_out"], name="/gain/Mul"))
     else:
         nodes.append(helper.make_node("Identity", [cur], ["audio_out"], name="/out"))

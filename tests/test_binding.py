@@ -420,3 +420,25 @@ def test_runtime_version() -> None:
     from nnfx.binding import runtime_version
 
     assert runtime_version() == nnfx.__version__
+
+
+def test_knob_set_before_processing_starts_from_silence_with_it() -> None:
+    # A knob added after the first convolution changes what the later layers see on
+    # silence, so the history they start with depends on the knob. Set before the first
+    # process call (after load or reset), the model starts as PyTorch and the look-back
+    # graph do: from silence with that knob value. Set mid-stream, history stays.
+    tiny = bm.make_tiny(seed=21)
+    tiny.knob_shifts_first_layer = True
+    data = bm.to_onnx_bytes(tiny)
+    x = _signal(1, 300)
+    for mode in ("stream", "lookback"):
+        with load_bytes(data, mode=mode) as model:
+            model.set_param("gain", 1.7)
+            assert _err(model.process(x), tiny.reference(x, gain=1.7)) < TOL
+            model.reset()
+            model.process(x[:, :50])
+            model.set_param("gain", 0.3)  # mid-stream: applies from here on
+            y = model.process(x[:, 50:])
+            expected_tail = tiny.reference(x, gain=0.3)[:, 50:]
+            # once the history written with the old value has left the receptive field
+            assert _err(y[:, tiny.lookback :], expected_tail[:, tiny.lookback :]) < TOL
