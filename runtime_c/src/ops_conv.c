@@ -7,51 +7,32 @@
  * At reset the rings are primed with the value each input has when audio_in has been silent
  * forever (a graph run of one silent frame in which every conv sees a constant history), so
  * that stream mode starts exactly like the exported graph run on a window of zeros.
- * Weights are read in ONNX layout [Cout][Cin/groups][k]; the inner loop runs over time
- * (contiguous), an axpy the compiler vectorizes.
+ * The arithmetic is nx_k_conv (kernels.h): register tiles of outputs x frames, vectorized
+ * over time, split where a tap's read wraps around the ring.
  */
 #include <string.h>
 
 #include "engine.h"
+#include "kernels.h"
 
-static void axpy(float *y, const float *x, float w, int64_t n)
-{
-    int64_t t;
-    for (t = 0; t < n; t++)
-        y[t] += w * x[t];
-}
-
+/* The one dispatch point: kernels.c picks the AVX2+FMA or the portable path (kernels.h). */
 static void conv_core(const nx_step *s, const float *W, const float *B, int cin, int cout,
                       float *y, int64_t tout, const float *src, int64_t row_stride,
                       int64_t first, int64_t ring)
 {
-    int groups = s->n, cin_g = cin / groups, cout_g = cout / groups, K = s->k, d = s->d;
-    int o, ii, j;
-    for (o = 0; o < cout; o++) {
-        float *yo = y + (int64_t)o * tout;
-        int g = o / cout_g;
-        float b = B ? B[o] : 0.0f;
-        int64_t t;
-        for (t = 0; t < tout; t++)
-            yo[t] = b;
-        for (ii = 0; ii < cin_g; ii++) {
-            const float *row = src + (int64_t)(g * cin_g + ii) * row_stride;
-            const float *w = W + ((int64_t)o * cin_g + ii) * K;
-            for (j = 0; j < K; j++) {
-                int64_t st = first + (int64_t)j * d;
-                if (ring > 0) {
-                    int64_t n1;
-                    st %= ring;
-                    n1 = ring - st < tout ? ring - st : tout;
-                    axpy(yo, row + st, w[j], n1);
-                    if (n1 < tout)
-                        axpy(yo + n1, row, w[j], tout - n1);
-                } else {
-                    axpy(yo, row + st, w[j], tout);
-                }
-            }
-        }
-    }
+    nx_k_conv_args a;
+    a.W = W;
+    a.B = B;
+    a.cin = cin;
+    a.cout = cout;
+    a.groups = s->n;
+    a.k = s->k;
+    a.d = s->d;
+    a.src = src;
+    a.row_stride = row_stride;
+    a.first = first;
+    a.ring = ring;
+    nx_k_conv(&a, y, tout);
 }
 
 void nx_run_conv(nx_step *s, const nx_exec *e)
