@@ -149,86 +149,176 @@ NX_AVX2 void nx_k_matvec_add_avx2(float *y, const float *A, int64_t rows, int64_
 }
 
 /*
- * Convolution tile: OB output channels x NV vectors of 8 frames (or one partial vector when
- * NV == 0: `nt` frames under mask m) held in registers over every input channel and tap; the
- * source vectors are loaded once for OB outputs.
+ * Convolution tiles: 4 output channels x 3 vectors of 8 frames (12 accumulators), 4 x 1, and
+ * 1 x 3 / 1 x 1, plus a masked partial vector; each accumulator is a named variable so that the
+ * compiler keeps the whole tile in registers over every input channel and tap. The source
+ * vectors of one tap are loaded once for the 4 outputs, each weight is broadcast once for 3
+ * vectors. Weights in ONNX layout: output o's weights for input i, tap j at w + o*wo + i*K + j.
  */
-#define NX_CONV_TILE(OB, NV)                                                                      \
+typedef struct {
+    const float *src, *w;
+    int64_t rs, wo;
+    int cin_g, K;
+    const int64_t *off;
+} nx_tile;
+
+#define NX_FOR_TAPS(...)                                                                          \
     do {                                                                                          \
-        __m256 acc[OB][NV > 0 ? NV : 1];                                                          \
-        int oo_, v_, i_, j_;                                                                      \
-        for (oo_ = 0; oo_ < OB; oo_++) {                                                          \
-            __m256 b_ = _mm256_set1_ps(a->B ? a->B[o + oo_] : 0.0f);                               \
-            for (v_ = 0; v_ < (NV > 0 ? NV : 1); v_++)                                            \
-                acc[oo_][v_] = b_;                                                                \
-        }                                                                                         \
-        for (i_ = 0; i_ < cin_g; i_++) {                                                          \
-            const float *row_ = a->src + (int64_t)(g * cin_g + i_) * a->row_stride + t;           \
-            const float *w_ = a->W + ((int64_t)o * cin_g + i_) * K;                               \
-            for (j_ = 0; j_ < K; j_++) {                                                          \
-                const float *p_ = row_ + off[j_];                                                 \
-                __m256 xv_[NV > 0 ? NV : 1];                                                      \
-                if (NV > 0) {                                                                     \
-                    for (v_ = 0; v_ < NV; v_++)                                                   \
-                        xv_[v_] = _mm256_loadu_ps(p_ + 8 * v_);                                   \
-                } else {                                                                          \
-                    xv_[0] = _mm256_maskload_ps(p_, m);                                           \
-                }                                                                                 \
-                for (oo_ = 0; oo_ < OB; oo_++) {                                                  \
-                    __m256 wv_ = _mm256_broadcast_ss(w_ + (int64_t)oo_ * cin_g * K + j_);         \
-                    for (v_ = 0; v_ < (NV > 0 ? NV : 1); v_++)                                    \
-                        acc[oo_][v_] = _mm256_fmadd_ps(wv_, xv_[v_], acc[oo_][v_]);              \
-                }                                                                                 \
-            }                                                                                     \
-        }                                                                                         \
-        for (oo_ = 0; oo_ < OB; oo_++) {                                                          \
-            float *yo_ = y + (int64_t)(o + oo_) * tout + t;                                       \
-            if (NV > 0) {                                                                         \
-                for (v_ = 0; v_ < NV; v_++)                                                       \
-                    _mm256_storeu_ps(yo_ + 8 * v_, acc[oo_][v_]);                                 \
-            } else {                                                                              \
-                _mm256_maskstore_ps(yo_, m, acc[oo_][0]);                                         \
+        int i_, j_;                                                                               \
+        for (i_ = 0; i_ < c->cin_g; i_++) {                                                       \
+            const float *row_ = c->src + (int64_t)i_ * c->rs;                                     \
+            const float *w_ = c->w + (int64_t)i_ * c->K;                                          \
+            for (j_ = 0; j_ < c->K; j_++) {                                                       \
+                const float *p_ = row_ + c->off[j_];                                              \
+                const float *wj_ = w_ + j_;                                                       \
+                __VA_ARGS__                                                                       \
             }                                                                                     \
         }                                                                                         \
     } while (0)
 
-/* all frames of one segment for OB consecutive outputs of one group */
-#define NX_CONV_ROWS(OB)                                                                          \
-    do {                                                                                          \
-        int64_t t = t0;                                                                           \
-        __m256i m = mask_of(0);                                                                   \
-        for (; t + 24 <= t0 + len; t += 24)                                                       \
-            NX_CONV_TILE(OB, 3);                                                                  \
-        for (; t + 8 <= t0 + len; t += 8)                                                         \
-            NX_CONV_TILE(OB, 1);                                                                  \
-        if (t < t0 + len) {                                                                       \
-            m = mask_of(t0 + len - t);                                                            \
-            NX_CONV_TILE(OB, 0);                                                                  \
-        }                                                                                         \
-    } while (0)
+NX_AVX2 static void tile4x3(const nx_tile *c, const float *b, float *y, int64_t ys)
+{
+    __m256 a00 = _mm256_set1_ps(b[0]), a01 = a00, a02 = a00;
+    __m256 a10 = _mm256_set1_ps(b[1]), a11 = a10, a12 = a10;
+    __m256 a20 = _mm256_set1_ps(b[2]), a21 = a20, a22 = a20;
+    __m256 a30 = _mm256_set1_ps(b[3]), a31 = a30, a32 = a30;
+    const int64_t wo = c->wo;
+    NX_FOR_TAPS({
+        __m256 x0 = _mm256_loadu_ps(p_), x1 = _mm256_loadu_ps(p_ + 8);
+        __m256 x2 = _mm256_loadu_ps(p_ + 16), wv;
+        wv = _mm256_broadcast_ss(wj_);
+        a00 = _mm256_fmadd_ps(wv, x0, a00);
+        a01 = _mm256_fmadd_ps(wv, x1, a01);
+        a02 = _mm256_fmadd_ps(wv, x2, a02);
+        wv = _mm256_broadcast_ss(wj_ + wo);
+        a10 = _mm256_fmadd_ps(wv, x0, a10);
+        a11 = _mm256_fmadd_ps(wv, x1, a11);
+        a12 = _mm256_fmadd_ps(wv, x2, a12);
+        wv = _mm256_broadcast_ss(wj_ + 2 * wo);
+        a20 = _mm256_fmadd_ps(wv, x0, a20);
+        a21 = _mm256_fmadd_ps(wv, x1, a21);
+        a22 = _mm256_fmadd_ps(wv, x2, a22);
+        wv = _mm256_broadcast_ss(wj_ + 3 * wo);
+        a30 = _mm256_fmadd_ps(wv, x0, a30);
+        a31 = _mm256_fmadd_ps(wv, x1, a31);
+        a32 = _mm256_fmadd_ps(wv, x2, a32);
+    });
+    _mm256_storeu_ps(y, a00);
+    _mm256_storeu_ps(y + 8, a01);
+    _mm256_storeu_ps(y + 16, a02);
+    _mm256_storeu_ps(y + ys, a10);
+    _mm256_storeu_ps(y + ys + 8, a11);
+    _mm256_storeu_ps(y + ys + 16, a12);
+    _mm256_storeu_ps(y + 2 * ys, a20);
+    _mm256_storeu_ps(y + 2 * ys + 8, a21);
+    _mm256_storeu_ps(y + 2 * ys + 16, a22);
+    _mm256_storeu_ps(y + 3 * ys, a30);
+    _mm256_storeu_ps(y + 3 * ys + 8, a31);
+    _mm256_storeu_ps(y + 3 * ys + 16, a32);
+}
+
+/* 4 outputs x one vector; masked (m) when partial is set */
+NX_AVX2 static void tile4x1(const nx_tile *c, const float *b, float *y, int64_t ys, int partial,
+                            __m256i m)
+{
+    __m256 a0 = _mm256_set1_ps(b[0]), a1 = _mm256_set1_ps(b[1]);
+    __m256 a2 = _mm256_set1_ps(b[2]), a3 = _mm256_set1_ps(b[3]);
+    const int64_t wo = c->wo;
+    NX_FOR_TAPS({
+        __m256 x0 = partial ? _mm256_maskload_ps(p_, m) : _mm256_loadu_ps(p_);
+        a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(wj_), x0, a0);
+        a1 = _mm256_fmadd_ps(_mm256_broadcast_ss(wj_ + wo), x0, a1);
+        a2 = _mm256_fmadd_ps(_mm256_broadcast_ss(wj_ + 2 * wo), x0, a2);
+        a3 = _mm256_fmadd_ps(_mm256_broadcast_ss(wj_ + 3 * wo), x0, a3);
+    });
+    if (partial) {
+        _mm256_maskstore_ps(y, m, a0);
+        _mm256_maskstore_ps(y + ys, m, a1);
+        _mm256_maskstore_ps(y + 2 * ys, m, a2);
+        _mm256_maskstore_ps(y + 3 * ys, m, a3);
+    } else {
+        _mm256_storeu_ps(y, a0);
+        _mm256_storeu_ps(y + ys, a1);
+        _mm256_storeu_ps(y + 2 * ys, a2);
+        _mm256_storeu_ps(y + 3 * ys, a3);
+    }
+}
+
+/* 1 output x 4 vectors (two accumulators per vector would not help: taps x inputs >= 1) */
+NX_AVX2 static void tile1x4(const nx_tile *c, const float *b, float *y)
+{
+    __m256 a0 = _mm256_set1_ps(b[0]), a1 = a0, a2 = a0, a3 = a0;
+    NX_FOR_TAPS({
+        __m256 wv = _mm256_broadcast_ss(wj_);
+        a0 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(p_), a0);
+        a1 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(p_ + 8), a1);
+        a2 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(p_ + 16), a2);
+        a3 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(p_ + 24), a3);
+    });
+    _mm256_storeu_ps(y, a0);
+    _mm256_storeu_ps(y + 8, a1);
+    _mm256_storeu_ps(y + 16, a2);
+    _mm256_storeu_ps(y + 24, a3);
+}
+
+NX_AVX2 static void tile1x1(const nx_tile *c, const float *b, float *y, int partial, __m256i m)
+{
+    __m256 a0 = _mm256_set1_ps(b[0]);
+    NX_FOR_TAPS({
+        __m256 x0 = partial ? _mm256_maskload_ps(p_, m) : _mm256_loadu_ps(p_);
+        a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(wj_), x0, a0);
+    });
+    if (partial)
+        _mm256_maskstore_ps(y, m, a0);
+    else
+        _mm256_storeu_ps(y, a0);
+}
 
 NX_AVX2 void nx_k_conv_seg_avx2(const nx_k_conv_args *a, float *y, int64_t tout, int64_t t0,
                                 int64_t len, const int64_t *off_in)
 {
     int cin_g = a->cin / a->groups, cout_g = a->cout / a->groups, K = a->k;
-    int o = 0;
-    int64_t off[64];
-    int j;
-    /* offsets relative to the segment start, so that row_ + t indexes frame t */
+    int o = 0, j;
+    int64_t off[64], end = t0 + len;
+    float zero[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    nx_tile c;
     for (j = 0; j < K; j++)
-        off[j] = off_in[j] - t0;
+        off[j] = off_in[j];
+    c.rs = a->row_stride;
+    c.wo = (int64_t)cin_g * K;
+    c.cin_g = cin_g;
+    c.K = K;
+    c.off = off;
     while (o < a->cout) {
-        int g = o / cout_g, left = (g + 1) * cout_g - o;
-        if (left >= 4) {
-            NX_CONV_ROWS(4);
-            o += 4;
-        } else if (left >= 2) {
-            NX_CONV_ROWS(2);
-            o += 2;
+        int g = o / cout_g, left = (g + 1) * cout_g - o, ob = left >= 4 ? 4 : 1;
+        const float *b = a->B ? a->B + o : zero;
+        float *yo = y + (int64_t)o * tout;
+        int64_t t = t0;
+        const float *src0;
+        c.w = a->W + (int64_t)o * c.wo;
+        src0 = a->src + (int64_t)g * cin_g * a->row_stride;
+        if (ob == 4) {
+            for (; t + 24 <= end; t += 24) {
+                c.src = src0 + (t - t0); /* frame offset folded into the source pointer */
+                tile4x3(&c, b, yo + t, tout);
+            }
+            for (; t < end; t += 8) {
+                int partial = end - t < 8;
+                c.src = src0 + (t - t0);
+                tile4x1(&c, b, yo + t, tout, partial, mask_of(partial ? end - t : 0));
+            }
         } else {
-            NX_CONV_ROWS(1);
-            o += 1;
+            for (; t + 32 <= end; t += 32) {
+                c.src = src0 + (t - t0);
+                tile1x4(&c, b, yo + t);
+            }
+            for (; t < end; t += 8) {
+                int partial = end - t < 8;
+                c.src = src0 + (t - t0);
+                tile1x1(&c, b, yo + t, partial, mask_of(partial ? end - t : 0));
+            }
         }
+        o += ob;
     }
 }
 
