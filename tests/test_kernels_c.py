@@ -11,7 +11,12 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RT = os.path.join(ROOT, "runtime_c")
-SOURCES = ["tests/test_kernels.c", "src/kernels.c", "src/kernels_avx2.c"]
+SOURCES = [
+    "tests/test_kernels.c",
+    "src/kernels.c",
+    "src/kernels_avx2.c",
+    "src/kernels_neon.c",
+]
 FLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-ffp-contract=off", "-Iinclude", "-Isrc"]
 SAN = ["-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
 
@@ -36,5 +41,8 @@ def test_kernels(build: str, tmp_path: object) -> None:
     out = subprocess.run([*runner, exe], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "test_kernels: ok" in out.stdout
-    # both paths ran (on x86 the first is avx2 when the CPU has it; on ARM both portable)
+    # both paths ran: the vector path first (avx2 when the CPU has it; neon on both ARM
+    # builds, which the compilers target with NEON), then the portable one
     assert out.stdout.count("conv 2700 cases") == 2, out.stdout
+    if build in ("armhf", "aarch64"):
+        assert "neon: conv 2700 cases" in out.stdout, out.stdout

@@ -9,6 +9,9 @@ int nnfx__kernels_force_portable = 0;
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
 #define NX_HAVE_AVX2_PATH 1
 #endif
+#if defined(__ARM_NEON) || defined(__ARM_NEON__)
+#define NX_HAVE_NEON_PATH 1
+#endif
 
 int nx_k_level(void)
 {
@@ -16,6 +19,10 @@ int nx_k_level(void)
     if (!nnfx__kernels_force_portable && __builtin_cpu_supports("avx2") &&
         __builtin_cpu_supports("fma"))
         return NX_K_AVX2;
+#endif
+#if defined(NX_HAVE_NEON_PATH)
+    if (!nnfx__kernels_force_portable)
+        return NX_K_NEON;
 #endif
     return NX_K_PORTABLE;
 }
@@ -180,7 +187,7 @@ void nx_k_conv(const nx_k_conv_args *a, float *y, int64_t tout)
     int64_t base[NX_K_MAX_TAPS], off[NX_K_MAX_TAPS], cut[NX_K_MAX_TAPS + 1];
     int K = a->k, j, ncut = 0, c;
     int64_t start = 0;
-    int avx2 = nx_k_level() == NX_K_AVX2;
+    int level = nx_k_level();
     if (K > NX_K_MAX_TAPS) { /* long kernels: one element at a time, still exact */
         conv_ref(a, y, tout);
         return;
@@ -209,12 +216,17 @@ void nx_k_conv(const nx_k_conv_args *a, float *y, int64_t tout)
                 off[j] -= a->ring;
         }
 #if defined(NX_HAVE_AVX2_PATH)
-        if (avx2)
+        if (level == NX_K_AVX2)
             nx_k_conv_seg_avx2(a, y, tout, start, end - start, off);
+        else
+#endif
+#if defined(NX_HAVE_NEON_PATH)
+        if (level == NX_K_NEON)
+            nx_k_conv_seg_neon(a, y, tout, start, end - start, off);
         else
 #endif
             conv_seg_c(a, y, tout, start, end - start, off);
         start = end;
     }
-    (void)avx2;
+    (void)level;
 }

@@ -171,7 +171,9 @@ int main(void)
     for (pass = 0; pass < 2; pass++) {
         const char *path;
         nnfx__kernels_force_portable = pass;
-        path = nx_k_level() == NX_K_AVX2 ? "avx2" : "portable";
+        path = nx_k_level() == NX_K_AVX2   ? "avx2"
+               : nx_k_level() == NX_K_NEON ? "neon"
+                                           : "portable";
         test_activations(path);
         test_matvec(path);
         test_conv(path);
