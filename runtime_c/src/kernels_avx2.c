@@ -149,7 +149,7 @@ NX_AVX2 void nx_k_matvec_add_avx2(float *y, const float *A, int64_t rows, int64_
 }
 
 /*
- * Convolution tiles: 4 output channels x 3 vectors of 8 frames (12 accumulators), 4 x 1, and
+ * Convolution tiles: 4 output channels x 3 vectors of 8 frames (12 accumulators), 4 x 2, 4 x 1,
  * 1 x 3 / 1 x 1, plus a masked partial vector; each accumulator is a named variable so that the
  * compiler keeps the whole tile in registers over every input channel and tap. The source
  * vectors of one tap are loaded once for the 4 outputs, each weight is broadcast once for 3
@@ -215,6 +215,37 @@ NX_AVX2 static void tile4x3(const nx_tile *c, const float *b, float *y, int64_t 
     _mm256_storeu_ps(y + 3 * ys, a30);
     _mm256_storeu_ps(y + 3 * ys + 8, a31);
     _mm256_storeu_ps(y + 3 * ys + 16, a32);
+}
+
+/* 4 outputs x 2 vectors (16 frames: a block of 16, the rest of 64 after two 4x3 tiles) */
+NX_AVX2 static void tile4x2(const nx_tile *c, const float *b, float *y, int64_t ys)
+{
+    __m256 a00 = _mm256_set1_ps(b[0]), a01 = a00, a10 = _mm256_set1_ps(b[1]), a11 = a10;
+    __m256 a20 = _mm256_set1_ps(b[2]), a21 = a20, a30 = _mm256_set1_ps(b[3]), a31 = a30;
+    const int64_t wo = c->wo;
+    NX_FOR_TAPS({
+        __m256 x0 = _mm256_loadu_ps(p_), x1 = _mm256_loadu_ps(p_ + 8), wv;
+        wv = _mm256_broadcast_ss(wj_);
+        a00 = _mm256_fmadd_ps(wv, x0, a00);
+        a01 = _mm256_fmadd_ps(wv, x1, a01);
+        wv = _mm256_broadcast_ss(wj_ + wo);
+        a10 = _mm256_fmadd_ps(wv, x0, a10);
+        a11 = _mm256_fmadd_ps(wv, x1, a11);
+        wv = _mm256_broadcast_ss(wj_ + 2 * wo);
+        a20 = _mm256_fmadd_ps(wv, x0, a20);
+        a21 = _mm256_fmadd_ps(wv, x1, a21);
+        wv = _mm256_broadcast_ss(wj_ + 3 * wo);
+        a30 = _mm256_fmadd_ps(wv, x0, a30);
+        a31 = _mm256_fmadd_ps(wv, x1, a31);
+    });
+    _mm256_storeu_ps(y, a00);
+    _mm256_storeu_ps(y + 8, a01);
+    _mm256_storeu_ps(y + ys, a10);
+    _mm256_storeu_ps(y + ys + 8, a11);
+    _mm256_storeu_ps(y + 2 * ys, a20);
+    _mm256_storeu_ps(y + 2 * ys + 8, a21);
+    _mm256_storeu_ps(y + 3 * ys, a30);
+    _mm256_storeu_ps(y + 3 * ys + 8, a31);
 }
 
 /* 4 outputs x one vector; masked (m) when partial is set */
@@ -301,6 +332,10 @@ NX_AVX2 void nx_k_conv_seg_avx2(const nx_k_conv_args *a, float *y, int64_t tout,
             for (; t + 24 <= end; t += 24) {
                 c.src = src0 + (t - t0); /* frame offset folded into the source pointer */
                 tile4x3(&c, b, yo + t, tout);
+            }
+            for (; t + 16 <= end; t += 16) {
+                c.src = src0 + (t - t0);
+                tile4x2(&c, b, yo + t, tout);
             }
             for (; t < end; t += 8) {
                 int partial = end - t < 8;

@@ -1,5 +1,6 @@
 /* ops_matmul.c - MatMul (numpy semantics, batch broadcasting) and Gemm.
- * Inner loop: C[i][:] += A[i][p] * B[p][:] over contiguous rows of B and C. */
+ * Inner loop: C[i][:] += A[i][p] * B[p][:] over contiguous rows of B and C; a transposed B
+ * (Gemm transB=1) runs as matrix-vector products over its contiguous rows (kernels.h). */
 #include <string.h>
 
 #include "engine.h"
@@ -17,6 +18,20 @@ static void gemm_rows(const float *A, int64_t lda_m, int64_t lda_k, const float 
         if (alpha != 1.0f)
             for (i = 0; i < m; i++)
                 C[i] *= alpha;
+        return;
+    }
+    /* B transposed (Gemm transB=1, a Linear layer's [out][in] weights): row i of C is B A[i],
+     * one matrix-vector product per row over contiguous rows of B, no repacking needed */
+    if (ldb_k == 1 && ldb_n == k && lda_k == 1) {
+        for (i = 0; i < m; i++) {
+            float *c = C + i * n;
+            for (j = 0; j < n; j++)
+                c[j] = 0.0f;
+            nx_k_matvec_add(c, B, n, k, A + i * lda_m);
+            if (alpha != 1.0f)
+                for (j = 0; j < n; j++)
+                    c[j] *= alpha;
+        }
         return;
     }
     for (i = 0; i < m; i++) {
