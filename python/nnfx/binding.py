@@ -126,9 +126,6 @@ class Model:
         self._ffi, self._lib = _lib()
         self._handle = handle
         self._lock = threading.Lock()
-        # True while nothing was processed since load or reset: a knob set then also
-        # re-primes the history (see set_param)
-        self._pristine = True
         self.source = source
         info = self._ffi.new("nnfx_info *")
         code = self._lib.nnfx_model_info(handle, info)
@@ -210,7 +207,6 @@ class Model:
         ok = lib.NNFX_OK
         with self._lock:
             handle = self._h()
-            self._pristine = False
             for start in range(0, frames, step):
                 for c, row in enumerate(in_rows):
                     ins[c] = row + start
@@ -273,7 +269,6 @@ class Model:
         """Clear all history and recurrent state, as at load."""
         with self._lock:
             self._lib.nnfx_model_reset(self._h())
-            self._pristine = True
 
     # ------------------------------------------------------------------ knobs
     def _index(self, name_or_index: str | int) -> int:
@@ -297,8 +292,8 @@ class Model:
 
         Mid-stream, the new value applies from the next frame on, and history already
         computed stays (as in any host). Before the first ``process`` after a load or
-        ``reset``, the model is also reset, so that it starts from silence *with this
-        knob value*, as PyTorch and the look-back graph do."""
+        ``reset``, the runtime starts from silence *with this knob value*, as PyTorch and
+        the look-back graph do."""
         idx = self._index(name_or_index)
         try:
             v = float(value)
@@ -310,8 +305,6 @@ class Model:
             code = self._lib.nnfx_model_set_param(self._h(), idx, v)
             if code != self._lib.NNFX_OK:
                 _raise(self._ffi, self._lib, code, None, f"set_param({name_or_index!r})")
-            if self._pristine:
-                self._lib.nnfx_model_reset(self._handle)
             return float(self._lib.nnfx_model_get_param(self._handle, idx))
 
     def get_param(self, name_or_index: str | int) -> float:

@@ -124,7 +124,9 @@ int nnfx_model_param_count(const nnfx_model *model);
 nnfx_result nnfx_model_param_info(const nnfx_model *model, int index, nnfx_param_info *info);
 /* Index of a parameter by name, or -1. */
 int nnfx_model_param_index(const nnfx_model *model, const char *name);
-/* Values are clamped to the parameter's range; takes effect at the next process call. */
+/* Values are clamped to the parameter's range; takes effect at the next process call.
+   Set after load/reset but before any audio, the model starts from silence with the new
+   value (histories re-primed); mid-stream, history already computed stays. */
 NNFX_RT nnfx_result nnfx_model_set_param(nnfx_model *model, int index, float value);
 float nnfx_model_get_param(const nnfx_model *model, int index);
 

@@ -124,6 +124,7 @@ struct nnfx_model {
     nnfx_param_info *pinfo;
     float *pvals;                   /* current knob values (clamped) */
     int params_dirty;
+    int pristine;                   /* nothing processed since load/reset: a knob change re-primes */
     /* metadata copy */
     int nprops;
     char **keys, **vals;

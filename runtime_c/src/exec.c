@@ -175,6 +175,7 @@ void nx_model_clear_state(nnfx_model *m)
         nx_fpu_leave(&fpu);
     }
     m->lb_fill = 0;
+    m->pristine = 1;
 }
 
 /* ------------------------------------------------------------- process */
@@ -245,8 +246,14 @@ nnfx_result nnfx_model_process(nnfx_model *m, const float *const *in, float *con
             return NNFX_ERR_INVALID_ARG;
     nx_fpu_enter(&fpu);
     m->ftz_seen = nnfx__fpu_flush_active();
+    /* A knob set after load/reset but before any audio: start from silence *with that knob*,
+       as PyTorch and the look-back graph do (the primed histories hold the old knob's response). */
+    if (m->pristine && m->params_dirty && m->mode == NNFX_MODE_STREAM)
+        nx_model_clear_state(m);
     if (m->params_dirty)
         nx_run_pre(m);
+    if (frames > 0)
+        m->pristine = 0;
     while (done < frames) {
         int T = frames - done < m->chunk ? frames - done : m->chunk;
         if (m->mode == NNFX_MODE_STREAM) {
