@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import onnx
 import torch
+
 from nnfx.engines import exporter_engine
 from nnfx.exporter import graph_simplify, graph_stats, measure
 from nnfx.exporter.base import ExportInfo, ParamSpec

@@ -16,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
-from nnfx.exporter.base import ParamSpec
 from torch import nn
+
+from nnfx.exporter.base import ParamSpec
 
 
 class FiLM(nn.Module):

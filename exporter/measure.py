@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
+
 from nnfx.errors import NnfxError
 
 MAX_PROBE_FRAMES = 1 << 21  # longest window tried before a receptive field counts as unbounded

@@ -29,10 +29,11 @@ from __future__ import annotations
 from typing import Any
 
 import torch
+from torch import nn
+
 from nnfx.exporter.base import ExportInfo
 from nnfx.exporter.random_recipe import ACTIVATIONS, Recipe
 from nnfx.exporter.random_weights import gains, weights
-from torch import nn
 
 RRELU_SLOPE = (1.0 / 8.0 + 1.0 / 3.0) / 2.0  # PyTorch's RReLU(lower=1/8, upper=1/3) in eval mode
 

@@ -21,6 +21,7 @@ import math
 from collections.abc import Iterator
 
 import numpy as np
+
 from nnfx.exporter.random_recipe import Layer, Recipe
 
 _U64 = np.uint64

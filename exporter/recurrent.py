@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
-from nnfx.exporter.base import ExportInfo, ParamSpec
 from torch import nn
+
+from nnfx.exporter.base import ExportInfo, ParamSpec
 
 CELLS = ("lstm", "gru")
 

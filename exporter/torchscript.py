@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 import torch
+
 from nnfx.exporter.base import ParamSpec
 from nnfx.exporter.export_onnx import _describe, _measure, _reference, _Spec, _Wrapper
 from nnfx.exporter.measure import ExportError

@@ -19,9 +19,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
+from torch import nn
+
 from nnfx.exporter.base import ExportInfo, ParamSpec
 from nnfx.exporter.film import FiLM
-from torch import nn
 
 # name -> (dilations, channels); kernel 3 for all (the published sizes)
 PRESETS: dict[str, tuple[list[int], int]] = {

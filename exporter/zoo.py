@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from torch import nn
+
 from nnfx.errors import NnfxError
 from nnfx.exporter import recurrent, wavenet
 from nnfx.exporter.film import default_knobs
 from nnfx.exporter.random_recipe import Recipe
-from torch import nn
 
 
 def _random(recipe: Recipe, name: str, description: str) -> Callable[[], nn.Module]:

@@ -110,7 +110,7 @@ ffibuilder.set_source(
     # builder (docs/random-networks.md) rounds every operation as specified and the
     # binding computes what the Makefile build computes on every platform.
     extra_compile_args=["-std=c99", "-O2", "-ffp-contract=off"],
-    libraries=["m"],
+    libraries=["m", "pthread"],  # the host layer's worker thread (part of libc since glibc 2.34)
 )
 
 if __name__ == "__main__":

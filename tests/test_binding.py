@@ -16,9 +16,10 @@ import threading
 import time
 
 import binding_models as bm
-import nnfx
 import numpy as np
 import pytest
+
+import nnfx
 from nnfx.binding import load_bytes
 
 TOL = 1e-5

@@ -24,8 +24,9 @@ def nnfx_cli(*args: str) -> subprocess.CompletedProcess[str]:
 def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("deploy-models")
     out = {name: zoo_model(name, d / f"{name}.onnx", RATE) for name in ("overdrive", "wavenet3")}
-    import nnfx
     import torch
+
+    import nnfx
 
     torch.manual_seed(0)
     nnfx.export(torch.nn.Conv1d(3, 3, 1), str(d / "three.onnx"), block_size=16,

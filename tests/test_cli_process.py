@@ -16,6 +16,7 @@ import binding_models as bm
 import numpy as np
 import pytest
 import soundfile as sf
+
 from nnfx.cli import main
 
 TOL = 1e-5

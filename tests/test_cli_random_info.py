@@ -9,6 +9,7 @@ from pathlib import Path
 
 import onnx
 import pytest
+
 from nnfx.exporter.random_recipe import ACTIVATIONS, INITS, Recipe
 
 

@@ -15,9 +15,10 @@ import export_util as eu
 import numpy as np
 import pytest
 import torch
+from torch import nn
+
 from nnfx.exporter.base import ExportInfo, ParamSpec
 from nnfx.exporter.export_onnx import ExportError, export
-from torch import nn
 
 SR = 48000
 TOL = 1e-5

@@ -12,6 +12,7 @@ import os
 import export_util as eu
 import numpy as np
 import soundfile as sf
+
 from nnfx import testsignals
 from nnfx.cli import main
 

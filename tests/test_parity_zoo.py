@@ -34,10 +34,11 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import nnfx
 import numpy as np
 import pytest
 import torch
+
+import nnfx
 from nnfx.engines import CEngine, OrtEngine
 from nnfx.exporter import export_onnx, random_tcn, recurrent, wavenet, zoo
 from nnfx.exporter.base import ParamSpec

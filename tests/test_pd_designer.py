@@ -17,14 +17,15 @@ from __future__ import annotations
 import json
 import os
 
-import nnfx
 import numpy as np
 import onnx
-from nnfx.exporter.random_recipe import ACTIVATIONS, INITS, Recipe
-from nnfx.exporter.random_weights import weights
 from onnx import numpy_helper
 from pd_harness import Canvas, render_patch, run_pd
 from pd_models import make_signal, random_model, read_wav, write_wav
+
+import nnfx
+from nnfx.exporter.random_recipe import ACTIVATIONS, INITS, Recipe
+from nnfx.exporter.random_weights import weights
 
 TOL = 1e-6  # see module docstring
 COUNT = 20

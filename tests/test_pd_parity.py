@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import os
 
-import nnfx
 import numpy as np
 import pytest
 from pd_harness import Canvas, render_patch, run_pd
 from pd_models import BIASED, MONO, STEREO, make_signal, random_model, read_wav, write_wav
+
+import nnfx
 
 TOL = 1e-6  # see module docstring
 LEAD = 4096  # silent frames before the signal

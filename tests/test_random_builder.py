@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from nnfx.exporter.random_recipe import ACTIVATIONS, INITS, Recipe
 from nnfx.exporter.random_weights import gains, weights
 
@@ -155,9 +156,10 @@ def test_embedded_reference_matches_pytorch(tool: Path, tmp_path: Path, index: i
     tolerance, and the runtime's verify accepts the file."""
     import base64
 
-    import nnfx
     import onnx
     import torch
+
+    import nnfx
     from nnfx.exporter.random_tcn import build
 
     recipe = RECIPES[index]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from nnfx.errors import NnfxError
 from nnfx.exporter.random_recipe import (
     ACTIVATIONS,

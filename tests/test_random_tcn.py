@@ -14,6 +14,7 @@ import onnx
 import onnxruntime as ort
 import pytest
 import torch
+
 from nnfx.exporter.random_recipe import ACTIVATIONS, INITS, Recipe
 from nnfx.exporter.random_tcn import RRELU_SLOPE, RandomTCN, build, make_activation
 from nnfx.exporter.random_weights import weights

@@ -16,6 +16,7 @@ import time
 
 import numpy as np
 import pytest
+
 from nnfx.exporter import random_weights as rw
 from nnfx.exporter.random_recipe import INITS, Recipe
 

@@ -13,6 +13,7 @@ import numpy as np
 import onnx
 import pytest
 import torch
+
 from nnfx import testsignals
 from nnfx.exporter import recurrent
 from nnfx.exporter.export_onnx import export

@@ -13,6 +13,7 @@ import sys
 import numpy as np
 import pytest
 import soundfile as sf
+
 from nnfx import testsignals
 
 

@@ -16,6 +16,7 @@ import export_util as eu
 import numpy as np
 import pytest
 import torch
+
 from nnfx import testsignals
 from nnfx.exporter import recurrent, wavenet, zoo
 from nnfx.exporter.export_onnx import export

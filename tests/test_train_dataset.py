@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pytest
 import soundfile as sf
+
 from nnfx.cli import main
 from nnfx.errors import NnfxError
 from nnfx.exporter.train import dataset, signals

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 import torch
+
 from nnfx.cli import main
 from nnfx.errors import NnfxError
 from nnfx.exporter.base import ParamSpec

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+
 from nnfx.exporter.train import aweight
 from nnfx.exporter.train.losses import (
     DCLoss,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import soundfile as sf
+
 from nnfx.exporter.train.pairs import PairError, check_pair, load_pair, measure_delay
 
 SR = 48000

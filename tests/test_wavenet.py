@@ -12,6 +12,7 @@ import export_util as eu
 import numpy as np
 import pytest
 import torch
+
 from nnfx.exporter import wavenet
 from nnfx.exporter.export_onnx import export
 from nnfx.exporter.film import default_knobs

@@ -14,6 +14,7 @@ import sys
 import export_util as eu
 import numpy as np
 import pytest
+
 from nnfx.cli import main
 from nnfx.exporter import zoo
 

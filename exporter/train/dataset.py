@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
 from nnfx.errors import NnfxError
 from nnfx.exporter.train import signals
 

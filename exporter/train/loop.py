@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+
 from nnfx.errors import NnfxError
 from nnfx.exporter.train.losses import ESRDCLoss, ESRLoss
 from nnfx.exporter.train.trainee import Trainee

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from nnfx.exporter.train.aweight import a_weighting_fir
 from torch import nn
+
+from nnfx.exporter.train.aweight import a_weighting_fir
 
 EPS = 1e-8
 PRE_EMPHASIS = ("fir", "aweight", "none")

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from torch import nn
+
 from nnfx.errors import NnfxError
 from nnfx.exporter.base import ParamSpec
-from torch import nn
 
 ARCHS = ("wavenet", "lstm", "gru", "tcn")
 

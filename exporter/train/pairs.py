@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
 from nnfx.errors import NnfxError
 
 SILENCE_PEAK = 1e-4  # -80 dBFS: below this a file carries no usable signal

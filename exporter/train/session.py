@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
 from nnfx.errors import NnfxError
 from nnfx.exporter.base import ParamSpec
 from nnfx.exporter.train import loop, models, pairs, report

@@ -14,8 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-from nnfx.exporter.base import ExportInfo
 from torch import nn
+
+from nnfx.exporter.base import ExportInfo
 
 
 @dataclass
