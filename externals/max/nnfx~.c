@@ -448,20 +448,14 @@ static void nnfx_max_assist(t_nnfx_max *x, void *b, long m, long a, char *s)
 /* Channel counts of a model file, for the object's ports. 1 on success. */
 static int nnfx_max_probe(t_nnfx_max *x, const char *path, long *nin, long *nout)
 {
-    nnfx_config cfg = nnfx_config_init();
-    nnfx_model *m = NULL;
-    nnfx_info info;
     nnfx_error err;
-    cfg.max_block = 1; /* only the info is needed */
-    if (nnfx_model_load_file(path, &cfg, &m, &err) != NNFX_OK) {
+    int in = 0, out = 0;
+    if (nnfx_host_probe_file(path, &in, &out, &err) != NNFX_OK) {
         object_error((t_object *)x, "%s", err.message);
         return 0;
     }
-    if (nnfx_model_info(m, &info) == NNFX_OK) {
-        *nin = info.in_channels;
-        *nout = info.out_channels;
-    }
-    nnfx_model_free(m);
+    *nin = in;
+    *nout = out;
     return 1;
 }
 

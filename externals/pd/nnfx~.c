@@ -309,20 +309,11 @@ static void nnfx_tilde_dsp(t_nnfx_tilde *x, t_signal **sp)
 /* Channel counts of a model file, for the object's ports. 1 on success. */
 static int nnfx_tilde_probe(t_nnfx_tilde *x, const char *path, int *nin, int *nout)
 {
-    nnfx_config cfg = nnfx_config_init();
-    nnfx_model *m = NULL;
-    nnfx_info info;
     nnfx_error err;
-    cfg.max_block = 1; /* only the info is needed */
-    if (nnfx_model_load_file(path, &cfg, &m, &err) != NNFX_OK) {
+    if (nnfx_host_probe_file(path, nin, nout, &err) != NNFX_OK) {
         pd_error(x, "nnfx~: %s: %s; passing the signal through dry", path, err.message);
         return 0;
     }
-    if (nnfx_model_info(m, &info) == NNFX_OK) {
-        *nin = info.in_channels;
-        *nout = info.out_channels;
-    }
-    nnfx_model_free(m);
     return 1;
 }
 

@@ -226,6 +226,10 @@ typedef struct {
 int nnfx_host_poll(nnfx_host *host, nnfx_host_event *ev);
 /* 1 when a model has been loaded (it may still be waiting to be swapped in). */
 int nnfx_host_has_model(const nnfx_host *host);
+/* Channel counts of a model file, for adapters that size their ports before the host exists
+   (Pd/Max creation arguments). Loads and frees the model; control thread only. */
+nnfx_result nnfx_host_probe_file(const char *path, int *in_channels, int *out_channels,
+                                 nnfx_error *err);
 /* 1 while the worker has a job queued or running (tests, boards' setup()). */
 int nnfx_host_busy(const nnfx_host *host);
 /* Control thread, threaded hosts: wait until the worker is idle or timeout_ms passes.

@@ -573,6 +573,27 @@ int nnfx_host_poll(nnfx_host *h, nnfx_host_event *ev)
     return got;
 }
 
+nnfx_result nnfx_host_probe_file(const char *path, int *in_channels, int *out_channels,
+                                 nnfx_error *err)
+{
+    nnfx_config cfg = nnfx_config_init();
+    nnfx_model *m = NULL;
+    nnfx_info info;
+    nnfx_result r;
+    cfg.max_block = 1; /* only the info is needed: keep the planned buffers small */
+    if ((r = nnfx_model_load_file(path, &cfg, &m, err)) != NNFX_OK)
+        return r;
+    r = nnfx_model_info(m, &info);
+    if (r == NNFX_OK) {
+        *in_channels = info.in_channels;
+        *out_channels = info.out_channels;
+    } else {
+        nnfx_set_error(err, r, "%s: cannot read the model's channel counts", path);
+    }
+    nnfx_model_free(m);
+    return r;
+}
+
 int nnfx_host_has_model(const nnfx_host *h)
 {
     int r;
