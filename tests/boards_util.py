@@ -21,6 +21,9 @@ TOOLS = {
     "qemu-arm": "qemu-user",
     "qemu-aarch64": "qemu-user",
     "make": "make",
+    "jackd": "jackd2",
+    "jack_lsp": "jackd2",
+    "jack_connect": "jackd2",
 }
 
 
