@@ -46,3 +46,13 @@ def test_kernels(build: str, tmp_path: object) -> None:
     assert out.stdout.count("conv 2700 cases") == 2, out.stdout
     if build in ("armhf", "aarch64"):
         assert "neon: conv 2700 cases" in out.stdout, out.stdout
+        # the NEON matvec and tanh/sigmoid through the dispatch, then called directly (same
+        # bounds as the other paths, checked inside the program), and the dispatch gave
+        # exactly the direct kernels' results
+        assert "neon: tanh worst" in out.stdout, out.stdout
+        assert "neon: matvec 45 shapes" in out.stdout, out.stdout
+        assert "neon-direct: tanh worst" in out.stdout, out.stdout
+        assert "neon-direct: matvec 45 shapes" in out.stdout, out.stdout
+        assert "neon: dispatch checked against the direct kernels" in out.stdout, out.stdout
+    else:
+        assert "neon" not in out.stdout, out.stdout

@@ -91,6 +91,12 @@ void nx_k_tanh(float *y, const float *x, int64_t n)
         return;
     }
 #endif
+#if defined(NX_HAVE_NEON_PATH)
+    if (nx_k_level() == NX_K_NEON) {
+        nx_k_tanh_neon(y, x, n);
+        return;
+    }
+#endif
     for (i = 0; i < n; i++)
         y[i] = x[i] != x[i] ? x[i] : tanh_c(x[i]);
 }
@@ -101,6 +107,12 @@ void nx_k_sigmoid(float *y, const float *x, int64_t n)
 #if defined(NX_HAVE_AVX2_PATH)
     if (nx_k_level() == NX_K_AVX2) {
         nx_k_sigmoid_avx2(y, x, n);
+        return;
+    }
+#endif
+#if defined(NX_HAVE_NEON_PATH)
+    if (nx_k_level() == NX_K_NEON) {
+        nx_k_sigmoid_neon(y, x, n);
         return;
     }
 #endif
@@ -116,6 +128,12 @@ void nx_k_matvec_add(float *y, const float *A, int64_t rows, int64_t cols, const
 #if defined(NX_HAVE_AVX2_PATH)
     if (nx_k_level() == NX_K_AVX2) {
         nx_k_matvec_add_avx2(y, A, rows, cols, x);
+        return;
+    }
+#endif
+#if defined(NX_HAVE_NEON_PATH)
+    if (nx_k_level() == NX_K_NEON) {
+        nx_k_matvec_add_neon(y, A, rows, cols, x);
         return;
     }
 #endif

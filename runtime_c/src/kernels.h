@@ -4,9 +4,9 @@
  * One place chooses the code path: nx_k_level() returns NX_K_AVX2 on x86 CPUs that report
  * AVX2 and FMA (cpuid, read through __builtin_cpu_supports, at every call: a load and a test),
  * NX_K_NEON when the compiler targets NEON (__ARM_NEON: armv7 with -mfpu=neon, every aarch64;
- * chosen at build time, convolution only), else NX_K_PORTABLE (plain C99, every target).
- * kernels.c holds the portable code and the dispatch, kernels_neon.c the NEON convolution,
- * kernels_avx2.c the AVX2/FMA code
+ * chosen at build time), else NX_K_PORTABLE (plain C99, every target). kernels.c holds the
+ * portable code and the dispatch, kernels_neon.c the NEON code (convolution, matrix-vector,
+ * tanh/sigmoid), kernels_avx2.c the AVX2/FMA code
  * (compiled for AVX2 through function attributes, so the library needs no -march flag and
  * still runs on any x86-64). The AVX2 path fuses multiply-adds (one rounding instead of two):
  * results differ from the portable path by float rounding only (tests/ compare both).
@@ -53,6 +53,9 @@ void nx_k_matvec_add_avx2(float *y, const float *A, int64_t rows, int64_t cols, 
 /* One contiguous run: t in [t0, t0+len), tap j reads row + off[j] + (t - t0). */
 void nx_k_conv_seg_avx2(const nx_k_conv_args *a, float *y, int64_t tout, int64_t t0, int64_t len,
                         const int64_t *off);
+void nx_k_tanh_neon(float *y, const float *x, int64_t n);
+void nx_k_sigmoid_neon(float *y, const float *x, int64_t n);
+void nx_k_matvec_add_neon(float *y, const float *A, int64_t rows, int64_t cols, const float *x);
 void nx_k_conv_seg_neon(const nx_k_conv_args *a, float *y, int64_t tout, int64_t t0, int64_t len,
                         const int64_t *off);
 

@@ -41,7 +41,10 @@ static double ulps(float got, double want)
 /* Activations: a dense sweep of [-12, 12] (every 1e-4) plus special values. Bound 8 ulp: the
  * measured worst is about 6 ulp for tanh just above 0.2, where 1 - 2/(e^2x + 1) cancels
  * (still 1e-7 absolute, far inside the 1e-4 parity tolerance of the model files). */
-static void test_activations(const char *path)
+typedef void (*act_fn)(float *y, const float *x, int64_t n);
+typedef void (*mv_fn)(float *y, const float *A, int64_t rows, int64_t cols, const float *x);
+
+static void test_activations(const char *path, act_fn tanh_f, act_fn sigmoid_f)
 {
     enum { N = 240001 };
     static float x[N], y[N], s[N];
@@ -49,8 +52,8 @@ static void test_activations(const char *path)
     int i;
     for (i = 0; i < N; i++)
         x[i] = -12.0f + 1e-4f * (float)i;
-    nx_k_tanh(y, x, N);
-    nx_k_sigmoid(s, x, N);
+    tanh_f(y, x, N);
+    sigmoid_f(s, x, N);
     for (i = 0; i < N; i++) {
         double t = tanh((double)x[i]), sg = 1.0 / (1.0 + exp(-(double)x[i]));
         double et = ulps(y[i], t), es = ulps(s[i], sg);
@@ -64,18 +67,31 @@ static void test_activations(const char *path)
     CHECK(worst_s <= 8.0, "%s sigmoid error %.2f ulp", path, worst_s);
     {
         float sp[7] = {0.0f, -0.0f, 100.0f, -100.0f, 1e-30f, NAN, 7.0f}, o[7], so[7];
-        nx_k_tanh(o, sp, 7);
-        nx_k_sigmoid(so, sp, 7);
+        tanh_f(o, sp, 7);
+        sigmoid_f(so, sp, 7);
         CHECK(o[0] == 0.0f && o[2] == 1.0f && o[3] == -1.0f && o[4] == 1e-30f, "%s tanh specials",
               path);
         CHECK(o[5] != o[5] && so[5] != so[5], "%s NaN must stay NaN", path);
         CHECK(so[2] == 1.0f && so[3] < 1e-30f && so[0] == 0.5f, "%s sigmoid specials", path);
     }
+    { /* short runs (partial vectors at every length, unaligned): the same values as the sweep */
+        float o[9], so[9];
+        int n, bad = 0;
+        for (n = 1; n <= 9; n++) {
+            tanh_f(o, x + 1001, n);
+            sigmoid_f(so, x + 1001, n);
+            if (memcmp(o, y + 1001, (size_t)n * sizeof o[0]) ||
+                memcmp(so, s + 1001, (size_t)n * sizeof so[0]))
+                bad++;
+        }
+        CHECK(bad == 0, "%s activations: %d short run(s) differ from the sweep", path, bad);
+    }
 }
 
-static void test_matvec(const char *path)
+static void test_matvec(const char *path, mv_fn matvec)
 {
     int rows, cols;
+    double all = 0;
     for (rows = 1; rows <= 13; rows += 3)
         for (cols = 1; cols <= 41; cols += 5) {
             float A[13 * 41], x[41], y[13];
@@ -94,14 +110,17 @@ static void test_matvec(const char *path)
                     for (c = 0; c < cols; c++)
                         want[r] += (double)A[r * cols + c] * x[c];
                 }
-                nx_k_matvec_add(y, A, rows, cols, x);
+                matvec(y, A, rows, cols, x);
                 for (r = 0; r < rows; r++)
                     if (fabs(y[r] - want[r]) > worst)
                         worst = fabs(y[r] - want[r]);
             }
             /* float sums of <= 42 terms of magnitude <= 1: rounding well under 1e-5 */
             CHECK(worst < 1e-5, "%s matvec %dx%d error %g", path, rows, cols, worst);
+            if (worst > all)
+                all = worst;
         }
+    printf("  %s: matvec 45 shapes, worst error %.3g\n", path, all);
 }
 
 /* Convolution over a ring (stream mode) and over plain rows (look-back), all shapes small,
@@ -174,11 +193,40 @@ int main(void)
         path = nx_k_level() == NX_K_AVX2   ? "avx2"
                : nx_k_level() == NX_K_NEON ? "neon"
                                            : "portable";
-        test_activations(path);
-        test_matvec(path);
+        test_activations(path, nx_k_tanh, nx_k_sigmoid);
+        test_matvec(path, nx_k_matvec_add);
         test_conv(path);
     }
     nnfx__kernels_force_portable = 0;
+#if defined(__ARM_NEON) || defined(__ARM_NEON__)
+    /* the NEON kernels called directly, and the dispatch must give exactly their results */
+    test_activations("neon-direct", nx_k_tanh_neon, nx_k_sigmoid_neon);
+    test_matvec("neon-direct", nx_k_matvec_add_neon);
+    CHECK(nx_k_level() == NX_K_NEON, "NEON build must dispatch to NEON (level %d)", nx_k_level());
+    {
+        enum { M = 1003 };
+        static float x[M], a[M], b[M], A[7 * 37], v[37], ya[7], yb[7];
+        int i;
+        for (i = 0; i < M; i++)
+            x[i] = 10.0f * frand();
+        nx_k_tanh(a, x, M);
+        nx_k_tanh_neon(b, x, M);
+        CHECK(!memcmp(a, b, sizeof a), "nx_k_tanh did not run the NEON kernel");
+        nx_k_sigmoid(a, x, M);
+        nx_k_sigmoid_neon(b, x, M);
+        CHECK(!memcmp(a, b, sizeof a), "nx_k_sigmoid did not run the NEON kernel");
+        for (i = 0; i < 7 * 37; i++)
+            A[i] = frand();
+        for (i = 0; i < 37; i++)
+            v[i] = frand();
+        for (i = 0; i < 7; i++)
+            ya[i] = yb[i] = frand();
+        nx_k_matvec_add(ya, A, 7, 37, v);
+        nx_k_matvec_add_neon(yb, A, 7, 37, v);
+        CHECK(!memcmp(ya, yb, sizeof ya), "nx_k_matvec_add did not run the NEON kernel");
+        printf("  neon: dispatch checked against the direct kernels\n");
+    }
+#endif
     if (failures) {
         printf("test_kernels: %d failure(s)\n", failures);
         return 1;
