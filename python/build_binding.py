@@ -109,7 +109,7 @@ ffibuilder.set_source(
     # -ffp-contract=off: no fused multiply-add anywhere, so that the random-network
     # builder (docs/random-networks.md) rounds every operation as specified and the
     # binding computes what the Makefile build computes on every platform.
-    extra_compile_args=["-std=c99", "-O2", "-ffp-contract=off"],
+    extra_compile_args=["-std=c99", "-O3", "-ffp-contract=off"],
     libraries=["m", "pthread"],  # the host layer's worker thread (part of libc since glibc 2.34)
 )
 

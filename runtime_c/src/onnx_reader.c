@@ -119,6 +119,7 @@ static uint64_t load_le64(const uint8_t *p)
 
 static nnfx_result read_fixed(ctx *c, span *s, int bytes, uint64_t *out, const char *what)
 {
+    *out = 0; /* defined on every path, like read_varint */
     if (s->end - s->pos < (size_t)bytes)
         return nnfx_set_error(c->err, NNFX_ERR_FORMAT,
                               "%s: %d-byte value at byte %zu runs past the end of its message "

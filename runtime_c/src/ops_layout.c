@@ -255,7 +255,7 @@ void nx_run_expand(nx_step *s, const nx_exec *e)
  * The output has the input's rank in memory order (keepdims or not, same element order). */
 void nx_run_reduce(nx_step *s, const nx_exec *e)
 {
-    int64_t d[NNFX_MAX_DIMS], st[NNFX_MAX_DIMS], od[NNFX_MAX_DIMS], idx[NNFX_MAX_DIMS];
+    int64_t d[NNFX_MAX_DIMS], st[NNFX_MAX_DIMS], od[NNFX_MAX_DIMS] = {0}, idx[NNFX_MAX_DIMS];
     int64_t ost[NNFX_MAX_DIMS];
     const nx_val *X = &e->v[s->in[0]];
     float *y = e->v[s->out[0]].data;

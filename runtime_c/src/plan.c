@@ -1496,7 +1496,7 @@ static nnfx_result fold_special(nx_builder *b, const nx_ctx *c, int *done)
     }
     if (!strcmp(op, "Where")) {
         nx_val *cv = IN(0), *a = IN(1), *bb = IN(2);
-        int64_t od[NNFX_MAX_DIMS], od2[NNFX_MAX_DIMS];
+        int64_t od[NNFX_MAX_DIMS] = {0}, od2[NNFX_MAX_DIMS];
         int on, on2;
         nx_val t1;
         nnfx_result r;
