@@ -59,4 +59,31 @@ void nx_k_matvec_add_neon(float *y, const float *A, int64_t rows, int64_t cols, 
 void nx_k_conv_seg_neon(const nx_k_conv_args *a, float *y, int64_t tout, int64_t t0, int64_t len,
                         const int64_t *off);
 
+/*
+ * One convolution tile's view of its input, shared by the SIMD tiles (kernels_avx2.c,
+ * kernels_neon.c): src rows of stride rs per input channel, weights in ONNX layout (output o,
+ * input i, tap j at w + o*wo + i*K + j), tap offsets off[j] into a row. NX_FOR_TAPS runs its body
+ * once per (input channel, tap) with p_ the tap's first source frame and wj_ its weight.
+ */
+typedef struct {
+    const float *src, *w;
+    int64_t rs, wo;
+    int cin_g, K;
+    const int64_t *off;
+} nx_tile;
+
+#define NX_FOR_TAPS(...)                                                                          \
+    do {                                                                                          \
+        int i_, j_;                                                                               \
+        for (i_ = 0; i_ < c->cin_g; i_++) {                                                       \
+            const float *row_ = c->src + (int64_t)i_ * c->rs;                                     \
+            const float *w_ = c->w + (int64_t)i_ * c->K;                                          \
+            for (j_ = 0; j_ < c->K; j_++) {                                                       \
+                const float *p_ = row_ + c->off[j_];                                              \
+                const float *wj_ = w_ + j_;                                                       \
+                __VA_ARGS__                                                                       \
+            }                                                                                     \
+        }                                                                                         \
+    } while (0)
+
 #endif /* NNFX_KERNELS_H */

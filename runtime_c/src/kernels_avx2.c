@@ -155,27 +155,6 @@ NX_AVX2 void nx_k_matvec_add_avx2(float *y, const float *A, int64_t rows, int64_
  * vectors of one tap are loaded once for the 4 outputs, each weight is broadcast once for 3
  * vectors. Weights in ONNX layout: output o's weights for input i, tap j at w + o*wo + i*K + j.
  */
-typedef struct {
-    const float *src, *w;
-    int64_t rs, wo;
-    int cin_g, K;
-    const int64_t *off;
-} nx_tile;
-
-#define NX_FOR_TAPS(...)                                                                          \
-    do {                                                                                          \
-        int i_, j_;                                                                               \
-        for (i_ = 0; i_ < c->cin_g; i_++) {                                                       \
-            const float *row_ = c->src + (int64_t)i_ * c->rs;                                     \
-            const float *w_ = c->w + (int64_t)i_ * c->K;                                          \
-            for (j_ = 0; j_ < c->K; j_++) {                                                       \
-                const float *p_ = row_ + c->off[j_];                                              \
-                const float *wj_ = w_ + j_;                                                       \
-                __VA_ARGS__                                                                       \
-            }                                                                                     \
-        }                                                                                         \
-    } while (0)
-
 NX_AVX2 static void tile4x3(const nx_tile *c, const float *b, float *y, int64_t ys)
 {
     __m256 a00 = _mm256_set1_ps(b[0]), a01 = a00, a02 = a00;

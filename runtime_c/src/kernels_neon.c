@@ -19,33 +19,12 @@
 /* Same shapes as the AVX2 tiles (kernels_avx2.c), at 4 lanes: 4 outputs x 2 vectors and
  * 1 output x 4 vectors, accumulators in named registers; a scalar loop takes the last < 4
  * frames. Weights in ONNX layout: output o, input i, tap j at w + o*wo + i*K + j. */
-typedef struct {
-    const float *src, *w;
-    int64_t rs, wo;
-    int cin_g, K;
-    const int64_t *off;
-} nx_ntile;
-
-#define NX_N_TAPS(...)                                                                            \
-    do {                                                                                          \
-        int i_, j_;                                                                               \
-        for (i_ = 0; i_ < c->cin_g; i_++) {                                                       \
-            const float *row_ = c->src + (int64_t)i_ * c->rs;                                     \
-            const float *w_ = c->w + (int64_t)i_ * c->K;                                          \
-            for (j_ = 0; j_ < c->K; j_++) {                                                       \
-                const float *p_ = row_ + c->off[j_];                                              \
-                const float *wj_ = w_ + j_;                                                       \
-                __VA_ARGS__                                                                       \
-            }                                                                                     \
-        }                                                                                         \
-    } while (0)
-
-static void ntile4x2(const nx_ntile *c, const float *b, float *y, int64_t ys)
+static void ntile4x2(const nx_tile *c, const float *b, float *y, int64_t ys)
 {
     float32x4_t a00 = vdupq_n_f32(b[0]), a01 = a00, a10 = vdupq_n_f32(b[1]), a11 = a10;
     float32x4_t a20 = vdupq_n_f32(b[2]), a21 = a20, a30 = vdupq_n_f32(b[3]), a31 = a30;
     const int64_t wo = c->wo;
-    NX_N_TAPS({
+    NX_FOR_TAPS({
         float32x4_t x0 = vld1q_f32(p_), x1 = vld1q_f32(p_ + 4), wv;
         wv = vdupq_n_f32(wj_[0]);
         a00 = NX_MLA(a00, wv, x0);
@@ -70,12 +49,12 @@ static void ntile4x2(const nx_ntile *c, const float *b, float *y, int64_t ys)
     vst1q_f32(y + 3 * ys + 4, a31);
 }
 
-static void ntile4x1(const nx_ntile *c, const float *b, float *y, int64_t ys)
+static void ntile4x1(const nx_tile *c, const float *b, float *y, int64_t ys)
 {
     float32x4_t a0 = vdupq_n_f32(b[0]), a1 = vdupq_n_f32(b[1]);
     float32x4_t a2 = vdupq_n_f32(b[2]), a3 = vdupq_n_f32(b[3]);
     const int64_t wo = c->wo;
-    NX_N_TAPS({
+    NX_FOR_TAPS({
         float32x4_t x0 = vld1q_f32(p_);
         a0 = NX_MLA(a0, vdupq_n_f32(wj_[0]), x0);
         a1 = NX_MLA(a1, vdupq_n_f32(wj_[wo]), x0);
@@ -88,10 +67,10 @@ static void ntile4x1(const nx_ntile *c, const float *b, float *y, int64_t ys)
     vst1q_f32(y + 3 * ys, a3);
 }
 
-static void ntile1x4(const nx_ntile *c, const float *b, float *y)
+static void ntile1x4(const nx_tile *c, const float *b, float *y)
 {
     float32x4_t a0 = vdupq_n_f32(b[0]), a1 = a0, a2 = a0, a3 = a0;
-    NX_N_TAPS({
+    NX_FOR_TAPS({
         float32x4_t wv = vdupq_n_f32(wj_[0]);
         a0 = NX_MLA(a0, wv, vld1q_f32(p_));
         a1 = NX_MLA(a1, wv, vld1q_f32(p_ + 4));
@@ -104,20 +83,20 @@ static void ntile1x4(const nx_ntile *c, const float *b, float *y)
     vst1q_f32(y + 12, a3);
 }
 
-static void ntile1x1(const nx_ntile *c, const float *b, float *y)
+static void ntile1x1(const nx_tile *c, const float *b, float *y)
 {
     float32x4_t a0 = vdupq_n_f32(b[0]);
-    NX_N_TAPS({ a0 = NX_MLA(a0, vdupq_n_f32(wj_[0]), vld1q_f32(p_)); });
+    NX_FOR_TAPS({ a0 = NX_MLA(a0, vdupq_n_f32(wj_[0]), vld1q_f32(p_)); });
     vst1q_f32(y, a0);
 }
 
 /* the last < 4 frames of one output, one at a time (same order of sums as the tiles) */
-static void nscalar(const nx_ntile *c, float b, float *y, int64_t n)
+static void nscalar(const nx_tile *c, float b, float *y, int64_t n)
 {
     int64_t t;
     for (t = 0; t < n; t++) {
         float acc = b;
-        NX_N_TAPS({
+        NX_FOR_TAPS({
 #if defined(__aarch64__)
             acc = __builtin_fmaf(wj_[0], p_[t], acc);
 #else
@@ -135,7 +114,7 @@ void nx_k_conv_seg_neon(const nx_k_conv_args *a, float *y, int64_t tout, int64_t
     int o = 0;
     int64_t end = t0 + len;
     const float zero[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-    nx_ntile c;
+    nx_tile c;
     c.rs = a->row_stride;
     c.wo = (int64_t)cin_g * K;
     c.cin_g = cin_g;
