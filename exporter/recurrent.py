@@ -8,6 +8,8 @@ of 4-128 units; a linear layer maps the last layer's output to the output channe
 ``forward(x, [params,] h[, c])`` with ``x`` ``[1, C_in, N]`` returns ``(y, h', [c'])``:
 ``y`` is ``[1, C_out, N]``, states are ``[layers, 1, hidden]`` (``state_in.0`` is ``h``,
 ``state_in.1`` is ``c`` for an LSTM). Look-back is 0: the state carries the memory.
+The model file has batch 1; training calls the same forward with a batch B in place of
+the 1 (``x`` ``[B, C_in, N]``, ``params`` ``[B, P]``, states ``[layers, B, hidden]``).
 """
 
 from __future__ import annotations
@@ -90,10 +92,11 @@ class RecurrentAmp(nn.Module):
             params, state = args[0], args[1:]
         else:
             params, state = None, args
-        seq = x.permute(2, 0, 1)  # [N, 1, C_in]
+        seq = x.permute(2, 0, 1)  # [N, B, C_in]
         if params is not None:
-            knobs = (params.reshape(1, 1, -1) - self.knob_offset) * self.knob_scale - 1.0
-            seq = torch.cat([seq, knobs.expand(seq.shape[0], 1, self.n_params)], dim=2)
+            # params [B, P] -> [1, B, P] -> every frame; B is 1 in a model file, any in training
+            knobs = (params.unsqueeze(0) - self.knob_offset) * self.knob_scale - 1.0
+            seq = torch.cat([seq, knobs.expand(seq.shape[0], seq.shape[1], self.n_params)], dim=2)
         if self.cell == "lstm":
             out, (h, c) = self.rnn(seq, (state[0], state[1]))
             new_state: tuple[torch.Tensor, ...] = (h, c)

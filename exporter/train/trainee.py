@@ -63,28 +63,10 @@ class Trainee:
             args.append(params)
         if self.recurrent:
             state = state if state is not None else self.zero_state(x.shape[0], x.device)
-            if self.n_params and x.shape[0] > 1:
-                return self._per_item(x, args[1], state)
             out = self.module(*args, *state)
             return out[0], list(out[1:])
         out = self.module(*args)
         return (out[0] if isinstance(out, tuple | list) else out), []
-
-    def _per_item(self, x: torch.Tensor, params: torch.Tensor, state: list[torch.Tensor]
-                  ) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        """Recurrent model with knobs, batch > 1: one call per item.
-
-        The zoo's recurrent forward broadcasts ``params`` for batch 1 only (its
-        contract is ``[1, P]``), so each item runs alone and the results are
-        stacked; slower, but the same maths.
-        """
-        ys, states = [], []
-        for b in range(x.shape[0]):
-            item = [s[:, b : b + 1] for s in state]
-            out = self.module(x[b : b + 1], params[b : b + 1], *item)
-            ys.append(out[0])
-            states.append(list(out[1:]))
-        return torch.cat(ys), [torch.cat(s, dim=1) for s in zip(*states, strict=True)]
 
     def run_long(
         self, x: torch.Tensor, params: torch.Tensor | None = None, chunk: int = 1 << 16
