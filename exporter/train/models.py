@@ -46,7 +46,8 @@ PRESETS: dict[str, dict[str, str]] = {
     },
     "tcn": {
         "tcn": "residual TCN, dilations 1..512, 8 channels, tanh",
-        "tcn-delay": "residual TCN, dilations 1..2048, 16 channels, tanh",
+        "tcn-delay": "residual TCN, kernel 16, dilations 1, 16, 256, 16 channels, tanh",
+        "tcn-deep": "residual TCN, dilations 1..2048, 16 channels, tanh",
     },
 }
 
@@ -75,10 +76,11 @@ def build(arch: str, preset: str | None = None, knobs: Sequence[ParamSpec] = (),
 
     if name in wavenet.PRESETS:
         return wavenet.build(name, params=knobs, seed=seed)
-    dilations, channels, activation = {
-        "wavenet-small": ([2**i for i in range(10)], 8, "gated"),
-        "tcn": ([2**i for i in range(10)], 8, "tanh"),
-        "tcn-delay": ([2**i for i in range(12)], 16, "tanh"),
+    dilations, channels, activation, kernel = {
+        "wavenet-small": ([2**i for i in range(10)], 8, "gated", 3),
+        "tcn": ([2**i for i in range(10)], 8, "tanh", 3),
+        "tcn-deep": ([2**i for i in range(12)], 16, "tanh", 3),
+        "tcn-delay": ([1, 16, 256], 16, "tanh", 16),
     }[name]
-    return wavenet.WaveNet(dilations, channels, 3, activation, params=knobs, seed=seed,
+    return wavenet.WaveNet(dilations, channels, kernel, activation, params=knobs, seed=seed,
                            name=name)

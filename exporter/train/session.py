@@ -46,6 +46,41 @@ class KnobTarget:
     path: str
 
 
+def _value_in_name(knob: str, path: str) -> str | None:
+    """The VALUE of a file named ``..._KNOB=VALUE.wav``, as written; None if it has none."""
+    found = re.search(re.escape(knob) + r"=([-+0-9.eE]+?)(\.[A-Za-z0-9]+)?$", Path(path).name)
+    return found.group(1) if found else None
+
+
+def parse_test(spec: str, knob: str | None) -> tuple[str, str, tuple[float, ...]]:
+    """``DRY:WET`` or ``DRY:WET:VALUE`` -> (dry, wet, knob values for a model with ``knob``).
+
+    A knob-conditioned model needs the setting each test target was made at:
+    ``:VALUE`` at the end, or a target named ``..._KNOB=VALUE.wav``.
+    """
+    parts = spec.split(":")
+    if len(parts) < 2 or not all(parts[:2]):
+        raise NnfxError(f"--test takes DRY.wav:WET.wav, got {spec!r}")
+    value: str | None = None
+    if len(parts) == 3 and re.fullmatch(r"[-+0-9.eE]+", parts[2]):
+        value = parts[2]
+    elif len(parts) != 2:
+        raise NnfxError(f"--test takes DRY.wav:WET.wav[:VALUE], got {spec!r}")
+    dry, wet = parts[0], parts[1]
+    if knob is None:
+        if value is not None:
+            raise NnfxError(f"--test {spec}: this model has no knob, drop :{value}")
+        return dry, wet, ()
+    value = value if value is not None else _value_in_name(knob, wet)
+    if value is None:
+        raise NnfxError(f"--test {spec}: the model has the knob {knob}; give its setting as "
+                        f"DRY.wav:WET.wav:VALUE or name the target ..._{knob}=VALUE.wav")
+    try:
+        return dry, wet, (float(value),)
+    except ValueError:
+        raise NnfxError(f"--test {spec}: {value!r} is not a number") from None
+
+
 def parse_knob(items: list[str]) -> tuple[str, list[KnobTarget]]:
     """``["drive=0:a.wav", "0.5:b.wav", "c_drive=1.wav"]`` -> ("drive", targets).
 
@@ -64,12 +99,10 @@ def parse_knob(items: list[str]) -> tuple[str, list[KnobTarget]]:
         if m:
             value, path = m.group(1), m.group(2)
         else:
-            found = re.search(re.escape(name) + r"=([-+0-9.eE]+?)(\.[A-Za-z0-9]+)?$",
-                              Path(spec).name)
-            if not found:
+            value, path = _value_in_name(name, spec), spec
+            if value is None:
                 raise NnfxError(f"--knob {name}: {spec!r} is neither VALUE:FILE nor a file "
                                 f"named ..._{name}=VALUE.wav")
-            value, path = found.group(1), spec
         try:
             targets.append(KnobTarget(float(value), path))
         except ValueError:
@@ -155,6 +188,12 @@ def run(opts: Options) -> dict[str, object]:
         if vp.sample_rate != sr:
             raise NnfxError(f"validation pair is {vp.sample_rate} Hz, training pair {sr} Hz")
         val_clips = [loop.Clip(vp.dry, vp.wet)]
+    # checked before training, so a typo here does not cost a training run
+    tests = [parse_test(spec, knobs[0].name if knobs else None) for spec in opts.test]
+    for d, w, _ in tests:
+        for path in (d, w):
+            if not os.path.isfile(path):
+                raise NnfxError(f"--test: {path} does not exist")
     module = models.build(opts.arch, opts.preset, knobs, seed=cfg.seed)
     trainee = Trainee.of(module)
     info = module.nnfx_info
@@ -185,12 +224,10 @@ def run(opts: Options) -> dict[str, object]:
     sets = [_evaluate(trainee, "validation" + (f" ({knobs[0].name}={c.knobs[0]:g})"
                                                if knobs else ""), c, sr)
             for c in val_clips]
-    for spec in opts.test:
-        if ":" not in spec:
-            raise NnfxError(f"--test takes DRY.wav:WET.wav, got {spec!r}")
-        d, w = spec.split(":", 1)
+    for d, w, values in tests:
         tp = pairs.load_pair(d, w, align=opts.align)
-        sets.append(_evaluate(trainee, f"test {Path(w).name}", loop.Clip(tp.dry, tp.wet), sr))
+        sets.append(_evaluate(trainee, f"test {Path(w).name}",
+                              loop.Clip(tp.dry, tp.wet, values), sr))
     summary: dict[str, object] = {
         "model": opts.output,
         "arch": opts.arch,

@@ -45,8 +45,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="tail of each pair held out for validation (0.15)")
     parser.add_argument("--val-input", metavar="DRY.wav", help="explicit validation pair: dry")
     parser.add_argument("--val-target", metavar="WET.wav", help="explicit validation pair: wet")
-    parser.add_argument("--test", nargs="+", default=[], metavar="DRY.wav:WET.wav",
-                        help="extra held-out pairs evaluated in the report")
+    parser.add_argument("--test", nargs="+", default=[], metavar="DRY.wav:WET.wav[:VALUE]",
+                        help="extra held-out pairs evaluated in the report (with --knob: the "
+                        "knob's setting as :VALUE or in the target's name, ..._NAME=VALUE.wav)")
     parser.add_argument("--pre-emphasis", default="fir", choices=("fir", "aweight", "none"),
                         help="loss pre-emphasis: fir = 1 - 0.85 z^-1 (default), aweight = "
                         "A-weighting FIR")
