@@ -56,6 +56,25 @@ def random_model(block_size: int = 64, **keys: Any) -> str:
     return path
 
 
+def knob_model(kind: str) -> str:
+    """A small knob-conditioned model of the zoo ("wavenet": FiLM knobs drive and tone;
+    "lstm": the knobs concatenated to every frame), exported with nnfx.export."""
+    path = os.path.join(_dir, f"knobs-{kind}.onnx")
+    if os.path.exists(path):
+        return path
+    import nnfx
+    from nnfx.exporter import recurrent, wavenet
+    from nnfx.exporter.film import default_knobs
+
+    knobs = default_knobs(("drive", "tone"))
+    module = (wavenet.WaveNet([1, 2, 4, 8], 6, 3, "gated", params=knobs, seed=3)
+              if kind == "wavenet" else recurrent.RecurrentAmp("lstm", 8, 1, params=knobs, seed=5))
+    tmp = f"{path}.{os.getpid()}.onnx"
+    nnfx.export(module, tmp, block_size=64, sample_rate=48000)
+    os.replace(tmp, path)
+    return path
+
+
 def make_signal(frames: int, channels: int = 1, lead: int = 0, seed: int = 1) -> np.ndarray:
     """[channels, lead + frames] float32: ``lead`` frames of silence, then a sweep with a
     noise burst and a step (so that DC handling and transients show), peak below 1."""

@@ -86,7 +86,8 @@ def test_host_layer_c(tmp_path: Path, knob_model: Path, cc: str, extra: list[str
         "verify of a designed network passes",
         "subnormal input: 0 subnormal output samples",
         "knob values reach the model",
-        "smoothed knobs glide",
+        "knobs set before any audio apply at once",
+        "knobs set while playing glide",
     ):
         assert phrase in out, phrase
 

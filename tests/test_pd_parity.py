@@ -20,7 +20,16 @@ import os
 import numpy as np
 import pytest
 from pd_harness import Canvas, render_patch, run_pd
-from pd_models import BIASED, MONO, STEREO, make_signal, random_model, read_wav, write_wav
+from pd_models import (
+    BIASED,
+    MONO,
+    STEREO,
+    knob_model,
+    make_signal,
+    random_model,
+    read_wav,
+    write_wav,
+)
 
 import nnfx
 
@@ -101,6 +110,31 @@ def test_biased_network_with_dcblock_off(tmp_path):
     err = float(np.max(np.abs(y[:, LEAD:] - ref[:, LEAD:])))
     assert err <= TOL, f"max abs error {err:.3g}\n{console}"
     assert abs(float(np.mean(ref[:, LEAD:]))) > 1e-3, "this model is meant to carry DC"
+
+
+@pytest.mark.parametrize("kind", ["wavenet", "lstm"])
+def test_knob_messages_match_the_binding(tmp_path, kind):
+    """[param NAME VALUE] reaches the model: a knob-conditioned model (FiLM WaveNet, LSTM with
+    knobs per frame) with both knobs moved off their defaults gives the binding's samples at
+    those settings. The messages arrive before DSP starts; the host glides a knob to its new
+    value (a one-pole of a few ms), which is over long before the silent lead-in ends, and
+    the lead-in is longer than the WaveNet's receptive field and lets the LSTM's state settle
+    to its silence value, so the comparison starts after it."""
+    model = knob_model(kind)
+    x = make_signal(FRAMES, lead=LEAD)
+    settings = {"drive": 0.9, "tone": 0.15}
+    y, console = _render_chain(str(tmp_path), model, x, block=64,
+                               before=[f"fx param {k} {v}" for k, v in settings.items()])
+    assert "error" not in console.lower(), console
+    with nnfx.load(model) as m:
+        for k, v in settings.items():
+            m.set_param(k, v)
+        ref = np.atleast_2d(m.process(x))
+    default = _reference(model, x)
+    err = float(np.max(np.abs(y[:, LEAD:] - ref[:, LEAD:])))
+    assert err <= TOL, f"{kind}: max abs error {err:.3g}\n{console}"
+    moved = float(np.max(np.abs(ref[:, LEAD:] - default[:, LEAD:])))
+    assert moved > 1e-2, f"{kind}: the knobs hardly change the output ({moved:.3g})"
 
 
 def test_reblocked_subpatch_with_inlet_outlet(tmp_path):

@@ -281,8 +281,10 @@ static void apply_params(nnfx_host *h, host_slot *s, int n)
     double c;
     if (s->param_count == 0)
         return;
-    /* Per-block one-pole step with the same time constant as the gains. */
-    c = pow(h->smooth_a, (double)n);
+    /* Per-block one-pole step with the same time constant as the gains. A knob set before
+       the model has heard anything is not glided: there is nothing to click, and the
+       runtime then primes the model's history for the new setting. */
+    c = s->ran ? pow(h->smooth_a, (double)n) : 0.0;
     for (i = 0; i < s->param_count; i++) {
         double t = (double)nnfx__atomic_load_f32(&s->param_target[i]);
         double v = s->param_current[i];
@@ -302,6 +304,7 @@ static void run_slot(nnfx_host *h, host_slot *s, const float *const *in, int n)
 {
     int hi = h->cfg.in_channels, c, i, k;
     apply_params(h, s, n);
+    s->ran = 1;
     for (c = 0; c < s->model_in; c++) {
         float *dst = s->in_buf[c];
         if (s->model_in == hi || hi == 1) {
@@ -400,6 +403,13 @@ static void process_chunk(nnfx_host *h, const float *const *in, float *const *ou
             memcpy(h->dry[o], in[o < hi ? o : 0], (size_t)n * sizeof(float));
         else
             memset(h->dry[o], 0, (size_t)n * sizeof(float));
+    }
+    if (!h->started) {
+        /* gains and mix set before the first block apply at once (nothing has sounded) */
+        h->in_gain_cur = (double)nnfx__atomic_load_f32(&h->in_gain_target);
+        h->out_gain_cur = (double)nnfx__atomic_load_f32(&h->out_gain_target);
+        h->mix_cur = (double)nnfx__atomic_load_f32(&h->mix_target);
+        h->started = 1;
     }
     smooth_ramp(h->ramp_in, &h->in_gain_cur, nnfx__atomic_load_f32(&h->in_gain_target),
                 h->smooth_a, n);

@@ -48,6 +48,7 @@ typedef struct host_slot {
     char punit[HOST_MAX_PARAMS][16];
     volatile int32_t param_target[HOST_MAX_PARAMS]; /* float bits, written by control/audio */
     double param_current[HOST_MAX_PARAMS];          /* audio thread only (double: no stall) */
+    int ran;                 /* audio thread: the model has processed audio */
     struct host_slot *next_free;                    /* control-side free list link */
 } host_slot;
 
@@ -74,6 +75,7 @@ struct nnfx_host {
     double mix_cur, in_gain_cur, out_gain_cur; /* smoothed, linear (double: a float
                                                   one-pole stalls ~500 ulps short) */
     double smooth_a;         /* one-pole coefficient per sample */
+    int started;             /* audio thread: a block has been processed */
     float dc_r;              /* DC blocker pole */
     float dc_x1[HOST_MAX_PORTS], dc_y1[HOST_MAX_PORTS];
     int32_t reset_seen;

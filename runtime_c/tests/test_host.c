@@ -928,16 +928,17 @@ static void test_knobs(const char *path)
     size_t size;
     uint8_t *data = read_all(path, &size);
     nnfx_host_config c = nnfx_host_config_init();
-    nnfx_host *h, *hs;
+    nnfx_host *h, *hs, *hg;
     nnfx_error err;
     nnfx_atom a[2];
     nnfx_host_event ev;
     long n = 4800, i;
     float *x = sine(n, 330, 0.6, 0), *y = (float *)calloc((size_t)n, 4),
-          *r = (float *)calloc((size_t)n, 4), *ys = (float *)calloc((size_t)n, 4);
+          *r = (float *)calloc((size_t)n, 4), *ys = (float *)calloc((size_t)n, 4),
+          *yg = (float *)calloc((size_t)n, 4), *silence = (float *)calloc(BLOCK, 4);
     float *in[1], *out[1];
     int n_param = 0;
-    double e = 0, early = 0, late = 0;
+    double e = 0, es = 0, early = 0, late = 0;
     if (!data) {
         CHECK(0, "cannot read knob model %s", path);
         return;
@@ -948,15 +949,22 @@ static void test_knobs(const char *path)
     c.smoothing_ms = 0.0f; /* knobs jump: comparable with the model alone */
     nnfx_host_new(&c, &h, &err);
     c.smoothing_ms = 20.0f;
-    nnfx_host_new(&c, &hs, &err);
+    nnfx_host_new(&c, &hs, &err); /* knobs set before any audio: apply at once */
+    nnfx_host_new(&c, &hg, &err); /* knobs set after a block of audio: glide */
     load(h, data, size, "knobs");
     load(hs, data, size, "knobs");
+    load(hg, data, size, "knobs");
+    in[0] = silence;
+    out[0] = yg;
+    run(hg, in, out, 1, 1, BLOCK, BLOCK);
     a[0] = sa("drive");
     a[1] = fa(0.9);
-    CHECK(msg_ok(h, "param", 2, a) && msg_ok(hs, "param", 2, a), "param drive 0.9");
+    CHECK(msg_ok(h, "param", 2, a) && msg_ok(hs, "param", 2, a) && msg_ok(hg, "param", 2, a),
+          "param drive 0.9");
     a[0] = fa(1);
     a[1] = fa(0.2);
-    CHECK(msg_ok(h, "param", 2, a) && msg_ok(hs, "param", 2, a), "param 1 0.2 (tone by index)");
+    CHECK(msg_ok(h, "param", 2, a) && msg_ok(hs, "param", 2, a) && msg_ok(hg, "param", 2, a),
+          "param 1 0.2 (tone by index)");
     a[0] = sa("drive");
     a[1] = fa(2);
     CHECK(msg_err(h, "param", 2, a, "drive = 2 is out of range 0..1"), "param drive 2 refused");
@@ -978,6 +986,8 @@ static void test_knobs(const char *path)
     run(h, in, out, 1, 1, n, BLOCK);
     out[0] = ys;
     run(hs, in, out, 1, 1, n, BLOCK);
+    out[0] = yg;
+    run(hg, in, out, 1, 1, n, BLOCK);
     {
         nnfx_config mc = nnfx_config_init();
         nnfx_model *m;
@@ -1001,17 +1011,26 @@ static void test_knobs(const char *path)
             e = fabs((double)y[i] - r[i]);
     /* same engine, same knob values: only the mix formula's rounding differs */
     CHECK(e <= 1e-6, "knob values reach the model (max err %.3g vs the model alone)", e);
+    for (i = (long)(0.011 * SR); i < n; i++)
+        if (fabs((double)ys[i] - r[i]) > es)
+            es = fabs((double)ys[i] - r[i]);
+    /* nothing has sounded yet, so there is nothing to glide from */
+    CHECK(es <= 1e-6, "knobs set before any audio apply at once despite smoothing (max err %.3g)",
+          es);
     for (i = 480; i < 960; i++)
-        if (fabs((double)ys[i] - r[i]) > early)
-            early = fabs((double)ys[i] - r[i]);
+        if (fabs((double)yg[i] - r[i]) > early)
+            early = fabs((double)yg[i] - r[i]);
     for (i = n - 480; i < n; i++)
-        if (fabs((double)ys[i] - r[i]) > late)
-            late = fabs((double)ys[i] - r[i]);
+        if (fabs((double)yg[i] - r[i]) > late)
+            late = fabs((double)yg[i] - r[i]);
     CHECK(early > 10 * late && late < 1e-3,
-          "smoothed knobs glide: error vs jumped knobs %.3g at 10-20 ms, %.3g at the end", early,
-          late);
+          "knobs set while playing glide: error vs jumped knobs %.3g at 10-20 ms, %.3g at the end",
+          early, late);
     nnfx_host_free(h);
     nnfx_host_free(hs);
+    nnfx_host_free(hg);
+    free(silence);
+    free(yg);
     free(data);
     free(x);
     free(y);
