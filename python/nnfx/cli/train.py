@@ -31,10 +31,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "(comparable on a shared machine)")
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     parser.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's)")
-    parser.add_argument("--lr", type=float, default=5e-3, help="Adam learning rate (5e-3)")
-    parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--segment", type=int, default=8192,
-                        help="output frames per training segment, look-back models (8192)")
+    parser.add_argument("--lr", type=float,
+                        help="Adam learning rate (default: wavenet 1e-2, tcn 2e-3, lstm/gru 5e-3)")
+    parser.add_argument("--batch-size", type=int,
+                        help="segments or sequences per step (default: wavenet/tcn 8, "
+                        "lstm/gru 16)")
+    parser.add_argument("--segment", type=int, default=4096,
+                        help="output frames per training segment, look-back models (4096)")
     parser.add_argument("--sequence", type=int, default=16384,
                         help="frames per recurrent training sequence (16384)")
     parser.add_argument("--tbptt", type=int, default=2048,
@@ -68,11 +71,12 @@ def run(args: argparse.Namespace) -> int:
     for name in ("epochs", "time_limit", "cpu_time_limit", "lr", "batch_size", "segment",
                  "sequence", "tbptt", "patience", "threads", "block"):
         _positive("--" + name.replace("_", "-"), getattr(args, name))
-    from nnfx.exporter.train import loop, session
+    from nnfx.exporter.train import loop, models, session
 
     cfg = loop.TrainConfig(
         epochs=args.epochs, time_limit=args.time_limit, cpu_time_limit=args.cpu_time_limit,
-        lr=args.lr, batch_size=args.batch_size,
+        lr=args.lr or models.DEFAULT_LR[args.arch],
+        batch_size=args.batch_size or models.DEFAULT_BATCH[args.arch],
         segment=args.segment, sequence=args.sequence, tbptt=args.tbptt,
         val_fraction=args.val_fraction, patience=args.patience,
         pre_emphasis=args.pre_emphasis, device=args.device, seed=args.seed,
