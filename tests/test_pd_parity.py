@@ -116,10 +116,10 @@ def test_biased_network_with_dcblock_off(tmp_path):
 def test_knob_messages_match_the_binding(tmp_path, kind):
     """[param NAME VALUE] reaches the model: a knob-conditioned model (FiLM WaveNet, LSTM with
     knobs per frame) with both knobs moved off their defaults gives the binding's samples at
-    those settings. The messages arrive before DSP starts; the host glides a knob to its new
-    value (a one-pole of a few ms), which is over long before the silent lead-in ends, and
-    the lead-in is longer than the WaveNet's receptive field and lets the LSTM's state settle
-    to its silence value, so the comparison starts after it."""
+    those settings. The messages arrive before DSP starts, so the host layer applies them at
+    once (no glide). Pd runs the model on silence for 50 ms before the signal starts and the
+    binding does not; the silent lead-in is longer than the WaveNet's receptive field and lets
+    the LSTM's state settle to its silence value, so the comparison starts after it."""
     model = knob_model(kind)
     x = make_signal(FRAMES, lead=LEAD)
     settings = {"drive": 0.9, "tone": 0.15}

@@ -1,0 +1,97 @@
+"""Plays trained model files in real Pure Data through [nnfx~] and compares with the binding.
+
+    python docs/experiments/play_in_pd.py SIGNAL.wav MODEL.onnx[:NAME=VALUE,...] ...
+
+For each model: SIGNAL (its first second, mono) after 4096 frames of silence goes through
+``[tabplay~] -> [nnfx~ MODEL] -> [tabwrite~]`` in ``pd -batch`` at [block~ 64] (knobs sent as
+``param NAME VALUE`` messages before DSP starts), and the result is compared with
+``nnfx.load(MODEL).process`` on the same input with the same knob values, after the silent
+lead-in (Pd runs the model on 50 ms of silence before the signal, the binding does not; a
+recurrent model's state needs the lead-in to settle to the same silence value).
+
+Prints one line per model and exits 1 if any differs by more than 1e-6 (float32 tables and
+the host layer's dry/wet formula; see tests/test_pd_parity.py). Uses the Pd harness of the
+test suite (tests/pd_harness.py), which builds externals/pd/nnfx~ if needed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+
+import numpy as np
+import soundfile as sf
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+
+from pd_harness import Canvas, render_patch, run_pd  # noqa: E402
+from pd_models import read_wav, write_wav  # noqa: E402
+
+import nnfx  # noqa: E402
+
+LEAD = 4096
+TOL = 1e-6
+
+
+def _parse(spec: str) -> tuple[str, dict[str, float]]:
+    path, _, knobs = spec.partition(":")
+    values = {}
+    for item in filter(None, knobs.split(",")):
+        name, _, value = item.partition("=")
+        values[name] = float(value)
+    return path, values
+
+
+def play(model: str, knobs: dict[str, float], x: np.ndarray, workdir: str) -> float:
+    dut = Canvas("dut")
+    start = dut.obj("r start")
+    player = dut.obj("tabplay~ in0")
+    fx = dut.obj(f"nnfx~ {os.path.abspath(model)}")
+    ctl = dut.obj("r fx")
+    rec = dut.obj("tabwrite~ out0")
+    dut.connect(ctl, 0, fx, 0)
+    dut.connect(start, 0, player, 0)
+    dut.connect(start, 0, rec, 0)
+    dut.connect(player, 0, fx, 0)
+    dut.connect(fx, 0, rec, 0)
+    dut.obj("block~ 64")
+    n = x.shape[1]
+    inputs = {"in0": write_wav(os.path.join(workdir, "in0.wav"), x)}
+    outputs = {"out0": (os.path.join(workdir, "out0.wav"), n)}
+    before = [f"fx param {k} {v}" for k, v in knobs.items()]
+    res = run_pd(render_patch(dut, inputs, outputs, n / 48000.0, before=before), workdir)
+    errors = res.errors()
+    if res.returncode != 0 or errors:
+        raise SystemExit(f"{model}: Pd failed:\n{res.console}")
+    y = read_wav(outputs["out0"][0])
+    with nnfx.load(model) as m:
+        for k, v in knobs.items():
+            m.set_param(k, v)
+        ref = np.atleast_2d(m.process(x))
+    return float(np.max(np.abs(y[:, LEAD:] - ref[:, LEAD:])))
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) < 2:
+        print(__doc__)
+        return 2
+    signal, sr = sf.read(argv[0], dtype="float32", always_2d=True)
+    if sr != 48000:
+        raise SystemExit(f"{argv[0]}: {sr} Hz; the Pd harness runs at 48000 Hz")
+    x = np.concatenate([np.zeros(LEAD, np.float32), signal[:sr, 0]]).reshape(1, -1)
+    worst = 0.0
+    for spec in argv[1:]:
+        model, knobs = _parse(spec)
+        with tempfile.TemporaryDirectory() as tmp:
+            err = play(model, knobs, x, tmp)
+        worst = max(worst, err)
+        setting = ", ".join(f"{k}={v:g}" for k, v in knobs.items()) or "default knobs"
+        print(f"{model} ({setting}): Pd [nnfx~] vs binding max abs error {err:.3g}"
+              f" -> {'PASS' if err <= TOL else 'FAIL'}")
+    return 0 if worst <= TOL else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
