@@ -295,7 +295,7 @@ def train(trainee: Trainee, clips: list[Clip], cfg: TrainConfig,
                 for g in opt.param_groups:
                     g["lr"] *= 0.5
         progress.epoch(f"epoch {epoch}: train {result.history[-1].train_loss:.4f}  val ESR+DC "
-                       f"{val_loss:.4f}  val ESR {val_esr:.4f}{'  *' if improved else ''}  "
+                       f"{val_loss:.4f}  val ESR {val_esr:.3g}{'  *' if improved else ''}  "
                        f"{time.monotonic() - start:.0f} s "
                        f"({time.process_time() - cpu_start:.0f} CPU s)")
         if out_of_time():

@@ -88,7 +88,7 @@ def plot(path: str | Path, f: Figures, sr: int, title: str) -> None:
 
     assert f.dry is not None and f.wet is not None and f.out is not None
     fig, axes = plt.subplots(4, 1, figsize=(10, 13))
-    fig.suptitle(f"{title}\n{f.name}: ESR {f.esr:.4f}, MR-STFT {f.mrstft:.3f}, "
+    fig.suptitle(f"{title}\n{f.name}: ESR {f.esr:.3g}, MR-STFT {f.mrstft:.3f}, "
                  f"spectrum within {f.spectrum_max_db:.2f} dB")
     centre = int(np.argmax(np.abs(f.wet)))
     half = int(0.01 * sr)

@@ -258,8 +258,8 @@ def run(opts: Options) -> dict[str, object]:
     json_path, png_path = report.write(opts.output, summary, sets, sr,
                                        f"{info.name} trained on {Path(opts.input).name}")
     for s in sets:
-        _say(opts, f"{s.name}: ESR {s.esr:.4f} (pre-emphasised 1-0.85/z: "
-                   f"{s.esr_pre_emphasis:.4f}), "
+        _say(opts, f"{s.name}: ESR {s.esr:.3g} (pre-emphasised 1-0.85/z: "
+                   f"{s.esr_pre_emphasis:.3g}), "
                    f"MR-STFT {s.mrstft:.3f}, spectrum within {s.spectrum_max_db:.2f} dB "
                    f"({s.seconds:.1f} s)")
     _say(opts, f"report: {json_path} and {png_path}")
