@@ -168,6 +168,17 @@ def test_info_does_not_import_torch(stereo_file: tuple[Path, str, Recipe]) -> No
     assert res.returncode == 0, res.stderr
 
 
+def test_info_into_a_closed_pipe_is_quiet(stereo_file: tuple[Path, str, Recipe]) -> None:
+    """`nnfx info FILE | head -1`: the reader leaves early; no traceback, exit status 141."""
+    proc = subprocess.Popen([sys.executable, "-m", "nnfx", "info", str(stereo_file[0])],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before the program has written anything (it is still importing)
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 141, err
+    assert "Traceback" not in err, err
+
+
 # -------------------------------------------------------------------------------- bad input
 
 
