@@ -347,6 +347,25 @@ static void span_label(ctx *c, span s, char *buf, size_t cap)
     buf[n] = '\0';
 }
 
+/* The name (field 1) that a message must have, read before the rest so that every later
+   message can say which attribute or value it is about: copied into *name and, printable,
+   into label. */
+static nnfx_result read_required_name(ctx *c, span msg, char **name, char *label,
+                                      size_t label_cap, const char *what)
+{
+    span name_sp;
+    int has_name;
+    nnfx_result r = find_len_field(c, msg, 1, &name_sp, &has_name, what);
+    if (r != NNFX_OK)
+        return r;
+    if (!has_name || name_sp.end == name_sp.pos)
+        return nnfx_set_error(c->err, NNFX_ERR_FORMAT, "%s has no name", what);
+    if ((r = copy_string(c, name_sp, 1, name, what)) != NNFX_OK)
+        return r;
+    span_label(c, name_sp, label, label_cap);
+    return NNFX_OK;
+}
+
 static int checked_count(size_t n) { return n <= (size_t)MAX_COUNT; }
 
 /* ---- freeing ---------------------------------------------------------------------------- */
@@ -806,8 +825,8 @@ fail:
 static nnfx_result parse_attr(ctx *c, span msg, nnfx_onnx_attr *a, const char *node_desc)
 {
     char what[512], namebuf[128];
-    span name_sp, s_sp = {0, 0}, t_sp = {0, 0}, m;
-    int has_name, has_f = 0, has_i = 0, has_s = 0, has_t = 0;
+    span s_sp = {0, 0}, t_sp = {0, 0}, m;
+    int has_f = 0, has_i = 0, has_s = 0, has_t = 0;
     size_t n_floats = 0, n_ints = 0, n_strings = 0;
     int64_t type = 0;
     nnfx_result r;
@@ -816,15 +835,8 @@ static nnfx_result parse_attr(ctx *c, span msg, nnfx_onnx_attr *a, const char *n
     snprintf(what, sizeof what, "%s: attribute at byte %zu", node_desc, msg.pos);
     if ((r = enter(c, msg, what)) != NNFX_OK)
         return r;
-    if ((r = find_len_field(c, msg, 1, &name_sp, &has_name, what)) != NNFX_OK)
+    if ((r = read_required_name(c, msg, &a->name, namebuf, sizeof namebuf, what)) != NNFX_OK)
         goto fail;
-    if (!has_name || name_sp.end == name_sp.pos) {
-        r = nnfx_set_error(c->err, NNFX_ERR_FORMAT, "%s has no name", what);
-        goto fail;
-    }
-    if ((r = copy_string(c, name_sp, 1, &a->name, what)) != NNFX_OK)
-        goto fail;
-    span_label(c, name_sp, namebuf, sizeof namebuf);
     snprintf(what, sizeof what, "%s: attribute '%s'", node_desc, namebuf);
 
     m = msg;
@@ -1213,8 +1225,7 @@ static nnfx_result parse_value_info(ctx *c, span msg, nnfx_onnx_value_info *v, c
                                     int index, int is_io)
 {
     char what[256], namebuf[128];
-    span name_sp, m;
-    int has_name;
+    span m;
     nnfx_result r;
 
     memset(v, 0, sizeof *v);
@@ -1222,15 +1233,8 @@ static nnfx_result parse_value_info(ctx *c, span msg, nnfx_onnx_value_info *v, c
     snprintf(what, sizeof what, "graph %s %d (at byte %zu)", kind, index, msg.pos);
     if ((r = enter(c, msg, what)) != NNFX_OK)
         return r;
-    if ((r = find_len_field(c, msg, 1, &name_sp, &has_name, what)) != NNFX_OK)
+    if ((r = read_required_name(c, msg, &v->name, namebuf, sizeof namebuf, what)) != NNFX_OK)
         goto fail;
-    if (!has_name || name_sp.end == name_sp.pos) {
-        r = nnfx_set_error(c->err, NNFX_ERR_FORMAT, "%s has no name", what);
-        goto fail;
-    }
-    if ((r = copy_string(c, name_sp, 1, &v->name, what)) != NNFX_OK)
-        goto fail;
-    span_label(c, name_sp, namebuf, sizeof namebuf);
     snprintf(what, sizeof what, "graph %s '%s'", kind, namebuf);
 
     m = msg;
