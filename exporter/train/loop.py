@@ -75,6 +75,7 @@ class Epoch:
     val_loss: float
     val_esr: float  # plain ESR, no pre-emphasis
     seconds: float
+    cpu_seconds: float = 0.0  # CPU seconds of this process since training began, at its end
 
 
 @dataclass
@@ -283,7 +284,8 @@ def train(trainee: Trainee, clips: list[Clip], cfg: TrainConfig,
         val_loss, val_esr = evaluate(trainee, val_clips, loss_fn, device)
         module.train()
         result.history.append(Epoch(epoch, step, float(np.mean(epoch_losses or [math.nan])),
-                                    val_loss, val_esr, time.monotonic() - t0))
+                                    val_loss, val_esr, time.monotonic() - t0,
+                                    time.process_time() - cpu_start))
         improved = val_loss < result.best_val_loss
         if improved:
             result.best_val_loss, result.best_epoch = val_loss, epoch
