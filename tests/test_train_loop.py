@@ -219,3 +219,11 @@ def test_nnfx_train_errors(pair_dir, capsys, args, message) -> None:  # type: ig
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and err.strip().count("\n") == 0
+
+
+def test_preset_help_lists_every_preset_default_first() -> None:
+    from nnfx.cli.train import PRESET_HELP
+
+    groups = [g.split("(")[0].strip(" ,") for g in PRESET_HELP.split(":", 1)[1].split("|")]
+    assert [[n.strip() for n in g.split(",")] for g in groups] == [
+        list(models.PRESETS[a]) for a in ("wavenet", "lstm", "gru", "tcn")]

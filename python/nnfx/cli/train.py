@@ -9,13 +9,18 @@ from nnfx.errors import NnfxError
 HELP = "train a model (WaveNet, LSTM, GRU, TCN) to emulate an effect from dry/wet recordings"
 
 ARCHS = ("wavenet", "lstm", "gru", "tcn")
+# kept in step with nnfx.exporter.train.models.PRESETS by a test (importing it here would
+# load torch for `--help`)
+PRESET_HELP = ("model per arch, the first is the default: wavenet-small, wavenet1, wavenet2, "
+               "wavenet3 | lstm32, lstm16, lstm64, lstm32x2 | gru32, gru16 | tcn, tcn-delay, "
+               "tcn-deep (see docs/experiments.md)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input", required=True, metavar="DRY.wav", help="clean recording")
     parser.add_argument("--target", metavar="WET.wav", help="the same take through the effect")
     parser.add_argument("--arch", required=True, choices=ARCHS, help="model family")
-    parser.add_argument("--preset", help="model size (see docs/experiments.md; default per arch)")
+    parser.add_argument("--preset", help=PRESET_HELP)
     parser.add_argument(
         "--knob", nargs="+", metavar="NAME=VALUE:FILE",
         help="knob-conditioned training instead of --target: NAME=VALUE:FILE VALUE:FILE ... "
