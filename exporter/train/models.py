@@ -6,9 +6,14 @@
   concatenated to every frame, input skip on.
 - ``tcn``: a residual TCN: the zoo's WaveNet class with a plain ``tanh``
   activation and no gate (dilated valid convolutions, 1x1 residuals, linear
-  mixer). ``tcn`` has dilations 1..512 and 8 channels; ``tcn-delay`` has
-  dilations 1..2048 (receptive field 8191 frames, 171 ms at 48 kHz) and 16
-  channels, for delay effects.
+  mixer). ``tcn`` has kernel 3, dilations 1..512 and 8 channels.
+  ``tcn-delay``, for delay effects, has three layers of kernel 16 at dilations
+  1, 16 and 256 and 16 channels: receptive field 4096 frames (85 ms at
+  48 kHz), and every lag up to it is one tap per layer (its base-16 digits),
+  so an echo at any lag is reached through at most three weights in a row
+  (docs/experiments.md, "Delay"). ``tcn-deep`` (kernel 3, dilations 1..2048,
+  16 channels, receptive field 8191) is the first delay attempt, kept for
+  comparison: it did not learn a 50 ms echo.
 
 The randomized TCN of the zoo is not offered: its file records the recipe and
 seed from which any host may rebuild its weights, which trained weights would
