@@ -52,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
             if exc.name == f"nnfx.cli.{module_name}":
                 continue  # subcommand not part of this build
             raise
-        sp = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        # help strings are %-formatted by argparse (a percent sign is written %%), descriptions not
+        sp = sub.add_parser(name, help=module.HELP, description=module.HELP.replace("%%", "%"))
         module.add_arguments(sp)
         sp.set_defaults(_run=module.run)
     return parser
