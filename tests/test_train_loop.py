@@ -227,3 +227,32 @@ def test_preset_help_lists_every_preset_default_first() -> None:
     groups = [g.split("(")[0].strip(" ,") for g in PRESET_HELP.split(":", 1)[1].split("|")]
     assert [[n.strip() for n in g.split(",")] for g in groups] == [
         list(models.PRESETS[a]) for a in ("wavenet", "lstm", "gru", "tcn")]
+
+
+def test_ctrl_c_stops_training_and_keeps_the_best_model(pair_dir) -> None:  # type: ignore[no-untyped-def]
+    """Ctrl-C (SIGINT) during training ends training only: the run validates, exports the best
+    model so far and writes its report, and exits 0."""
+    import signal
+    import subprocess
+    import sys
+
+    out = pair_dir / "int.onnx"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nnfx", "train", "--input", str(pair_dir / "dry.wav"), "--target",
+         str(pair_dir / "wet.wav"), "--arch", "tcn", "-o", str(out), "--epochs", "100000",
+         "--patience", "100000", "--batch-size", "2", "--segment", "512", "--threads", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    for line in proc.stderr:  # one line per epoch when stderr is not a terminal
+        if line.startswith("epoch 2:"):
+            break
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 0, stdout + stderr
+    assert "stopped: interrupted (Ctrl-C)" in stdout, stdout
+    assert "interrupted: validating" in stderr
+    rep = json.loads((pair_dir / "int.report.json").read_text())
+    assert rep["stopped_because"] == "interrupted (Ctrl-C)" and rep["epochs"] >= 3
+    import nnfx
+
+    assert nnfx.load(str(out)).verify() <= 1e-4

@@ -236,27 +236,42 @@ def train(trainee: Trainee, clips: list[Clip], cfg: TrainConfig,
             result.first_losses.append(loss)
         result.last_losses = (result.last_losses + [loss])[-10:]
 
+    interrupted = False
     for epoch in range(1, cfg.epochs + 1):
         t0 = time.monotonic()
         epoch_losses: list[float] = []
         step = 0
-        while step < steps_per_epoch and not out_of_time() and not capped():
-            if trainee.recurrent:
-                idx = rng.integers(0, len(clips), cfg.batch_size).tolist()
-                starts = [int(rng.integers(0, len(clips[i].dry) - (cfg.warmup + seq) + 1))
-                          for i in idx]
-                x = _tensor(np.stack([clips[i].dry[s : s + cfg.warmup + seq]
-                                      for i, s in zip(idx, starts, strict=True)]), device)
-                t = _tensor(np.stack([clips[i].wet[s : s + cfg.warmup + seq]
-                                      for i, s in zip(idx, starts, strict=True)]), device)
-                x, t = x.unsqueeze(1), t.unsqueeze(1)
-                p = _knob_tensor(clips, idx, device)
-                with torch.no_grad():
-                    _, state = trainee(x[..., : cfg.warmup], p)
-                for s in range(cfg.warmup, cfg.warmup + seq - cfg.tbptt + 1, cfg.tbptt):
-                    state = [v.detach() for v in state]
-                    y, state = trainee(x[..., s : s + cfg.tbptt], p, state)
-                    loss = loss_fn(y, t[..., s : s + cfg.tbptt])
+        try:
+            while step < steps_per_epoch and not out_of_time() and not capped():
+                if trainee.recurrent:
+                    idx = rng.integers(0, len(clips), cfg.batch_size).tolist()
+                    starts = [int(rng.integers(0, len(clips[i].dry) - (cfg.warmup + seq) + 1))
+                              for i in idx]
+                    x = _tensor(np.stack([clips[i].dry[s : s + cfg.warmup + seq]
+                                          for i, s in zip(idx, starts, strict=True)]), device)
+                    t = _tensor(np.stack([clips[i].wet[s : s + cfg.warmup + seq]
+                                          for i, s in zip(idx, starts, strict=True)]), device)
+                    x, t = x.unsqueeze(1), t.unsqueeze(1)
+                    p = _knob_tensor(clips, idx, device)
+                    with torch.no_grad():
+                        _, state = trainee(x[..., : cfg.warmup], p)
+                    for s in range(cfg.warmup, cfg.warmup + seq - cfg.tbptt + 1, cfg.tbptt):
+                        state = [v.detach() for v in state]
+                        y, state = trainee(x[..., s : s + cfg.tbptt], p, state)
+                        loss = loss_fn(y, t[..., s : s + cfg.tbptt])
+                        opt.zero_grad(set_to_none=True)
+                        loss.backward()
+                        opt.step()
+                        value = loss.item()
+                        record(value)
+                        epoch_losses.append(value)
+                        step += 1
+                        if step >= steps_per_epoch or out_of_time() or capped():
+                            break
+                else:
+                    x, t, p = _lookback_batch(trainee, clips, cfg, rng, device)
+                    y, _ = trainee(x, p)
+                    loss = loss_fn(y, t)
                     opt.zero_grad(set_to_none=True)
                     loss.backward()
                     opt.step()
@@ -264,23 +279,15 @@ def train(trainee: Trainee, clips: list[Clip], cfg: TrainConfig,
                     record(value)
                     epoch_losses.append(value)
                     step += 1
-                    if step >= steps_per_epoch or out_of_time() or capped():
-                        break
-            else:
-                x, t, p = _lookback_batch(trainee, clips, cfg, rng, device)
-                y, _ = trainee(x, p)
-                loss = loss_fn(y, t)
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-                value = loss.item()
-                record(value)
-                epoch_losses.append(value)
-                step += 1
-            if not math.isfinite(running):
-                raise NnfxError("training diverged (loss is not finite); try a lower --lr")
-            progress.step(f"epoch {epoch} step {step}/{steps_per_epoch}  running ESR+DC "
-                          f"{running:.4f}  {time.monotonic() - start:.0f} s")
+                if not math.isfinite(running):
+                    raise NnfxError("training diverged (loss is not finite); try a lower --lr")
+                progress.step(f"epoch {epoch} step {step}/{steps_per_epoch}  running ESR+DC "
+                              f"{running:.4f}  {time.monotonic() - start:.0f} s")
+        except KeyboardInterrupt:
+            # Ctrl-C ends training, not the run: this epoch is validated like any other and
+            # the best model so far is exported and reported (a second Ctrl-C aborts)
+            interrupted = True
+            progress.epoch("interrupted: validating, then exporting the best model so far")
         val_loss, val_esr = evaluate(trainee, val_clips, loss_fn, device)
         module.train()
         result.history.append(Epoch(epoch, step, float(np.mean(epoch_losses or [math.nan])),
@@ -300,6 +307,9 @@ def train(trainee: Trainee, clips: list[Clip], cfg: TrainConfig,
                        f"{val_loss:.4f}  val ESR {val_esr:.3g}{'  *' if improved else ''}  "
                        f"{time.monotonic() - start:.0f} s "
                        f"({time.process_time() - cpu_start:.0f} CPU s)")
+        if interrupted:
+            result.stopped_because = "interrupted (Ctrl-C)"
+            break
         if out_of_time():
             which = [f"{cfg.time_limit:g} s" if cfg.time_limit is not None else "",
                      f"{cfg.cpu_time_limit:g} CPU s" if cfg.cpu_time_limit is not None else ""]

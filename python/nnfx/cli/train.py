@@ -28,7 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "may be given without VALUE:)",
     )
     parser.add_argument("-o", "--output", required=True, metavar="FILE.onnx")
-    parser.add_argument("--epochs", type=int, default=200, help="most epochs (200)")
+    parser.add_argument("--epochs", type=int, default=200,
+                        help="most epochs (200); Ctrl-C also ends training, and the best model "
+                        "so far is exported")
     parser.add_argument("--time-limit", type=float, metavar="SECONDS",
                         help="stop training after this many seconds (wall clock)")
     parser.add_argument("--cpu-time-limit", type=float, metavar="SECONDS",
