@@ -8,7 +8,7 @@
 #
 # Two training runs at a time, one torch thread each (a 2-core machine); every run is
 # limited by the CPU seconds of its own process (--cpu-time-limit), so the figures do not
-# depend on what else the machine does. About 45 minutes of wall clock on 2 idle cores.
+# depend on what else the machine does. About 35 minutes of wall clock on 2 idle cores.
 # A run stopped by a time limit can end a step or two apart on another machine; see
 # docs/experiments.md.
 set -euo pipefail
@@ -21,7 +21,7 @@ cd "$out"
 say() { printf '\n== %s\n' "$*"; }
 
 say "datasets (deterministic, seed 0)"
-for fx in highpass440 distortion fuzz delay; do
+for fx in highpass440 distortion fuzz delay chorus; do
     nnfx dataset synth --out "$fx" --effect "$fx" --seconds 60
 done
 nnfx dataset synth --out distortion-knob --effect distortion --knob-steps 5
@@ -52,6 +52,12 @@ say "training (two at a time)"
         --test $(unlike highpass440) & a=$!
     train hp440_tcn --input highpass440/train_dry.wav --target highpass440/train_wet.wav \
         --arch tcn --preset tcn --cpu-time-limit 300 --test $(unlike highpass440) & b=$!
+    wait "$a"; wait "$b"
+    train hp440_gru --input highpass440/train_dry.wav --target highpass440/train_wet.wav \
+        --arch gru --preset gru32 --pre-emphasis none --cpu-time-limit 300 \
+        --test $(unlike highpass440) & a=$!
+    train chorus_tcn --input chorus/train_dry.wav --target chorus/train_wet.wav \
+        --arch tcn --preset tcn-delay --cpu-time-limit 300 --test $(unlike chorus) & b=$!
     wait "$a"; wait "$b"
     train distortion_wn --input distortion/train_dry.wav --target distortion/train_wet.wav \
         --arch wavenet --preset wavenet-small --cpu-time-limit 600 --test $(unlike distortion) & a=$!
@@ -106,6 +112,6 @@ for m in *.onnx; do
 done
 
 say "Pure Data: [nnfx~] vs the binding, 1 s of the music-like test signal"
-python "$here/play_in_pd.py" fuzz/test_music_dry.wav hp440_lstm.onnx hp440_tcn.onnx \
-    distortion_wn.onnx fuzz_wn.onnx fuzz_wn16.onnx delay_tcn.onnx \
+python "$here/play_in_pd.py" fuzz/test_music_dry.wav hp440_lstm.onnx hp440_tcn.onnx hp440_gru.onnx \
+    distortion_wn.onnx fuzz_wn.onnx fuzz_wn16.onnx delay_tcn.onnx chorus_tcn.onnx \
     distortion_knob.onnx:drive=15 highpass_knob.onnx:cutoff=522.5
