@@ -60,8 +60,8 @@ PRESETS: dict[str, dict[str, str]] = {
 # Adam learning rate and batch size per arch when the command line gives none. Measured on
 # the experiments of docs/experiments.md: the gated WaveNets trained 4-30x better (validation
 # ESR, same CPU time) at 1e-2 with 8 segments of 4096 frames than at 5e-3 with 16 of 8192 (more,
-# smaller steps); the tanh TCNs diverge at 1e-2 and were unstable at 5e-3, 2e-3 trains them;
-# the recurrent models were trained at 5e-3 with 16 sequences.
+# smaller steps); the tanh TCNs were unstable at 5e-3 and train at 2e-3; the recurrent models
+# were trained at 5e-3 with 16 sequences.
 DEFAULT_LR: dict[str, float] = {"wavenet": 1e-2, "tcn": 2e-3, "lstm": 5e-3, "gru": 5e-3}
 DEFAULT_BATCH: dict[str, int] = {"wavenet": 8, "tcn": 8, "lstm": 16, "gru": 16}
 
