@@ -58,7 +58,7 @@ PRESETS: dict[str, dict[str, str]] = {
 
 
 # Adam learning rate and batch size per arch when the command line gives none. Measured on
-# the experiments of docs/experiments.md: the gated WaveNets trained 4-30x better (validation
+# the experiments of docs/experiments.md: the gated WaveNets trained 4-90x better (validation
 # ESR, same CPU time) at 1e-2 with 8 segments of 4096 frames than at 5e-3 with 16 of 8192 (more,
 # smaller steps); the tanh TCNs were unstable at 5e-3 and train at 2e-3; the recurrent models
 # were trained at 5e-3 with 16 sequences.
