@@ -228,18 +228,26 @@ def train(trainee: Trainee, clips: list[Clip], cfg: TrainConfig,
     def capped() -> bool:
         return cfg.max_steps is not None and result.steps >= cfg.max_steps
 
-    def record(loss: float) -> None:
+    epoch_losses: list[float] = []
+
+    def descend(loss: torch.Tensor) -> None:
+        """One optimizer step on ``loss``, and its bookkeeping."""
         nonlocal running
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        value = loss.item()
         result.steps += 1
-        running = loss if math.isnan(running) else 0.95 * running + 0.05 * loss
+        running = value if math.isnan(running) else 0.95 * running + 0.05 * value
         if len(result.first_losses) < 10:
-            result.first_losses.append(loss)
-        result.last_losses = (result.last_losses + [loss])[-10:]
+            result.first_losses.append(value)
+        result.last_losses = (result.last_losses + [value])[-10:]
+        epoch_losses.append(value)
 
     interrupted = False
     for epoch in range(1, cfg.epochs + 1):
         t0 = time.monotonic()
-        epoch_losses: list[float] = []
+        epoch_losses.clear()
         step = 0
         try:
             while step < steps_per_epoch and not out_of_time() and not capped():
@@ -258,26 +266,14 @@ def train(trainee: Trainee, clips: list[Clip], cfg: TrainConfig,
                     for s in range(cfg.warmup, cfg.warmup + seq - cfg.tbptt + 1, cfg.tbptt):
                         state = [v.detach() for v in state]
                         y, state = trainee(x[..., s : s + cfg.tbptt], p, state)
-                        loss = loss_fn(y, t[..., s : s + cfg.tbptt])
-                        opt.zero_grad(set_to_none=True)
-                        loss.backward()
-                        opt.step()
-                        value = loss.item()
-                        record(value)
-                        epoch_losses.append(value)
+                        descend(loss_fn(y, t[..., s : s + cfg.tbptt]))
                         step += 1
                         if step >= steps_per_epoch or out_of_time() or capped():
                             break
                 else:
                     x, t, p = _lookback_batch(trainee, clips, cfg, rng, device)
                     y, _ = trainee(x, p)
-                    loss = loss_fn(y, t)
-                    opt.zero_grad(set_to_none=True)
-                    loss.backward()
-                    opt.step()
-                    value = loss.item()
-                    record(value)
-                    epoch_losses.append(value)
+                    descend(loss_fn(y, t))
                     step += 1
                 if not math.isfinite(running):
                     raise NnfxError("training diverged (loss is not finite); try a lower --lr")
