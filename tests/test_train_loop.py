@@ -250,9 +250,10 @@ def test_ctrl_c_stops_training_and_keeps_the_best_model(pair_dir) -> None:  # ty
     stdout, stderr = proc.communicate(timeout=300)
     assert proc.returncode == 0, stdout + stderr
     assert "stopped: interrupted (Ctrl-C)" in stdout, stdout
-    assert "interrupted: validating" in stderr
+    assert "interrupted: finishing the step" in stderr
     rep = json.loads((pair_dir / "int.report.json").read_text())
-    assert rep["stopped_because"] == "interrupted (Ctrl-C)" and rep["epochs"] >= 3
+    # the signal follows the "epoch 2:" line, so at least two epochs were validated
+    assert rep["stopped_because"] == "interrupted (Ctrl-C)" and rep["epochs"] >= 2
     import nnfx
 
     assert nnfx.load(str(out)).verify() <= 1e-4

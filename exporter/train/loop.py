@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import copy
 import math
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -181,9 +183,43 @@ def _lookback_batch(trainee: Trainee, clips: list[Clip], cfg: TrainConfig,
     return x, t, _knob_tensor(clips, idx, device)
 
 
+class _StopOnCtrlC:
+    """Ctrl-C ends training, not the run: the first SIGINT only asks the loop to stop after the
+    current step (the epoch is then validated, and the best model so far kept), the second
+    one interrupts as usual. Only in the main thread, where Python delivers signals."""
+
+    def __init__(self, verbose: bool) -> None:
+        self.verbose = verbose
+        self.requested = False
+        self._previous: object = None
+
+    def __enter__(self) -> _StopOnCtrlC:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum: int, frame: object) -> None:
+        self.requested = True
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        if self.verbose:
+            sys.stderr.write("\ninterrupted: finishing the step, validating, then exporting the "
+                             "best model so far (Ctrl-C again to abort)\n")
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)  # type: ignore[arg-type]
+
+
 def train(trainee: Trainee, clips: list[Clip], cfg: TrainConfig,
           val_clips: list[Clip] | None = None) -> TrainResult:
-    """Trains ``trainee.module`` in place (ending with its best weights); returns the history."""
+    """Trains ``trainee.module`` in place (ending with its best weights); returns the history.
+    Ctrl-C stops training early (see ``_StopOnCtrlC``)."""
+    with _StopOnCtrlC(cfg.progress) as stop:
+        return _train(trainee, clips, cfg, val_clips, stop)
+
+
+def _train(trainee: Trainee, clips: list[Clip], cfg: TrainConfig,
+           val_clips: list[Clip] | None, stop: _StopOnCtrlC) -> TrainResult:
     device = pick_device(cfg.device)
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
@@ -244,46 +280,41 @@ def train(trainee: Trainee, clips: list[Clip], cfg: TrainConfig,
         result.last_losses = (result.last_losses + [value])[-10:]
         epoch_losses.append(value)
 
-    interrupted = False
     for epoch in range(1, cfg.epochs + 1):
         t0 = time.monotonic()
         epoch_losses.clear()
         step = 0
-        try:
-            while step < steps_per_epoch and not out_of_time() and not capped():
-                if trainee.recurrent:
-                    idx = rng.integers(0, len(clips), cfg.batch_size).tolist()
-                    starts = [int(rng.integers(0, len(clips[i].dry) - (cfg.warmup + seq) + 1))
-                              for i in idx]
-                    x = _tensor(np.stack([clips[i].dry[s : s + cfg.warmup + seq]
-                                          for i, s in zip(idx, starts, strict=True)]), device)
-                    t = _tensor(np.stack([clips[i].wet[s : s + cfg.warmup + seq]
-                                          for i, s in zip(idx, starts, strict=True)]), device)
-                    x, t = x.unsqueeze(1), t.unsqueeze(1)
-                    p = _knob_tensor(clips, idx, device)
-                    with torch.no_grad():
-                        _, state = trainee(x[..., : cfg.warmup], p)
-                    for s in range(cfg.warmup, cfg.warmup + seq - cfg.tbptt + 1, cfg.tbptt):
-                        state = [v.detach() for v in state]
-                        y, state = trainee(x[..., s : s + cfg.tbptt], p, state)
-                        descend(loss_fn(y, t[..., s : s + cfg.tbptt]))
-                        step += 1
-                        if step >= steps_per_epoch or out_of_time() or capped():
-                            break
-                else:
-                    x, t, p = _lookback_batch(trainee, clips, cfg, rng, device)
-                    y, _ = trainee(x, p)
-                    descend(loss_fn(y, t))
+        while (step < steps_per_epoch and not out_of_time() and not capped()
+               and not stop.requested):
+            if trainee.recurrent:
+                idx = rng.integers(0, len(clips), cfg.batch_size).tolist()
+                starts = [int(rng.integers(0, len(clips[i].dry) - (cfg.warmup + seq) + 1))
+                          for i in idx]
+                x = _tensor(np.stack([clips[i].dry[s : s + cfg.warmup + seq]
+                                      for i, s in zip(idx, starts, strict=True)]), device)
+                t = _tensor(np.stack([clips[i].wet[s : s + cfg.warmup + seq]
+                                      for i, s in zip(idx, starts, strict=True)]), device)
+                x, t = x.unsqueeze(1), t.unsqueeze(1)
+                p = _knob_tensor(clips, idx, device)
+                with torch.no_grad():
+                    _, state = trainee(x[..., : cfg.warmup], p)
+                for s in range(cfg.warmup, cfg.warmup + seq - cfg.tbptt + 1, cfg.tbptt):
+                    state = [v.detach() for v in state]
+                    y, state = trainee(x[..., s : s + cfg.tbptt], p, state)
+                    descend(loss_fn(y, t[..., s : s + cfg.tbptt]))
                     step += 1
-                if not math.isfinite(running):
-                    raise NnfxError("training diverged (loss is not finite); try a lower --lr")
-                progress.step(f"epoch {epoch} step {step}/{steps_per_epoch}  running ESR+DC "
-                              f"{running:.4f}  {time.monotonic() - start:.0f} s")
-        except KeyboardInterrupt:
-            # Ctrl-C ends training, not the run: this epoch is validated like any other and
-            # the best model so far is exported and reported (a second Ctrl-C aborts)
-            interrupted = True
-            progress.epoch("interrupted: validating, then exporting the best model so far")
+                    if (step >= steps_per_epoch or out_of_time() or capped()
+                            or stop.requested):
+                        break
+            else:
+                x, t, p = _lookback_batch(trainee, clips, cfg, rng, device)
+                y, _ = trainee(x, p)
+                descend(loss_fn(y, t))
+                step += 1
+            if not math.isfinite(running):
+                raise NnfxError("training diverged (loss is not finite); try a lower --lr")
+            progress.step(f"epoch {epoch} step {step}/{steps_per_epoch}  running ESR+DC "
+                          f"{running:.4f}  {time.monotonic() - start:.0f} s")
         val_loss, val_esr = evaluate(trainee, val_clips, loss_fn, device)
         module.train()
         result.history.append(Epoch(epoch, step, float(np.mean(epoch_losses or [math.nan])),
@@ -303,7 +334,7 @@ def train(trainee: Trainee, clips: list[Clip], cfg: TrainConfig,
                        f"{val_loss:.4f}  val ESR {val_esr:.3g}{'  *' if improved else ''}  "
                        f"{time.monotonic() - start:.0f} s "
                        f"({time.process_time() - cpu_start:.0f} CPU s)")
-        if interrupted:
+        if stop.requested:
             result.stopped_because = "interrupted (Ctrl-C)"
             break
         if out_of_time():
