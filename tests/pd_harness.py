@@ -19,6 +19,8 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 
+import numpy as np
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PD_DIR = os.path.join(ROOT, "externals", "pd")
 EXTERNAL = os.path.join(PD_DIR, "nnfx~.pd_linux")
@@ -197,3 +199,35 @@ def render_patch(
     c.connect(t_end, 0, quit_msg, 0)
     c.sub(dut)
     return c
+
+
+def render_chain(tmp: str, model: str, x: np.ndarray, *, block: int | None, flags: str = "",
+                 outs: int = 1, before: list[str] | None = None) -> tuple[np.ndarray, str]:
+    """tabplay~ -> [nnfx~ model flags] -> tabwrite~, inside a subpatch with [block~ block], for
+    x [channels, frames] (one table per channel); ``before`` messages go out before DSP starts
+    (the object listens on [r fx]). Returns the output [outs, frames] and Pd's console text."""
+    from pd_models import read_wav, write_wav
+
+    dut = Canvas("dut")
+    start = dut.obj("r start")
+    plays = [dut.obj(f"tabplay~ in{c}") for c in range(x.shape[0])]
+    fx = dut.obj(f"nnfx~ {model} {flags}".strip())
+    ctl = dut.obj("r fx")
+    dut.connect(ctl, 0, fx, 0)
+    recs = [dut.obj(f"tabwrite~ out{c}") for c in range(outs)]
+    for c, p in enumerate(plays):
+        dut.connect(start, 0, p, 0)
+        dut.connect(p, 0, fx, c)
+    for c, r in enumerate(recs):
+        dut.connect(start, 0, r, 0)
+        dut.connect(fx, c, r, 0)
+    if block:
+        dut.obj(f"block~ {block}")
+    n = x.shape[1]
+    inputs = {f"in{c}": write_wav(os.path.join(tmp, f"in{c}.wav"), x[c : c + 1]) for c in
+              range(x.shape[0])}
+    outputs = {f"out{c}": (os.path.join(tmp, f"out{c}.wav"), n) for c in range(outs)}
+    res = run_pd(render_patch(dut, inputs, outputs, n / 48000.0, before=before), tmp)
+    assert res.returncode == 0, res.console
+    y = np.concatenate([read_wav(outputs[f"out{c}"][0]) for c in range(outs)])
+    return y, res.console

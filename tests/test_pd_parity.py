@@ -19,7 +19,7 @@ import os
 
 import numpy as np
 import pytest
-from pd_harness import Canvas, render_patch, run_pd
+from pd_harness import Canvas, render_chain, render_patch, run_pd
 from pd_models import (
     BIASED,
     MONO,
@@ -44,39 +44,11 @@ def _reference(model: str, x: np.ndarray, mode: str = "stream") -> np.ndarray:
     return np.atleast_2d(y)
 
 
-def _render_chain(tmp: str, model: str, x: np.ndarray, *, block: int | None, flags: str = "",
-                  outs: int = 1, before: list[str] | None = None) -> tuple[np.ndarray, str]:
-    """tabplay~ -> [nnfx~ model flags] -> tabwrite~, inside a subpatch with [block~ block]."""
-    dut = Canvas("dut")
-    start = dut.obj("r start")
-    plays = [dut.obj(f"tabplay~ in{c}") for c in range(x.shape[0])]
-    fx = dut.obj(f"nnfx~ {model} {flags}".strip())
-    ctl = dut.obj("r fx")
-    dut.connect(ctl, 0, fx, 0)
-    recs = [dut.obj(f"tabwrite~ out{c}") for c in range(outs)]
-    for c, p in enumerate(plays):
-        dut.connect(start, 0, p, 0)
-        dut.connect(p, 0, fx, c)
-    for c, r in enumerate(recs):
-        dut.connect(start, 0, r, 0)
-        dut.connect(fx, c, r, 0)
-    if block:
-        dut.obj(f"block~ {block}")
-    n = x.shape[1]
-    inputs = {f"in{c}": write_wav(os.path.join(tmp, f"in{c}.wav"), x[c : c + 1]) for c in
-              range(x.shape[0])}
-    outputs = {f"out{c}": (os.path.join(tmp, f"out{c}.wav"), n) for c in range(outs)}
-    res = run_pd(render_patch(dut, inputs, outputs, n / 48000.0, before=before), tmp)
-    assert res.returncode == 0, res.console
-    y = np.concatenate([read_wav(outputs[f"out{c}"][0]) for c in range(outs)])
-    return y, res.console
-
-
 @pytest.mark.parametrize("block", [1, 64, 1024, 4096])
 def test_block_sizes_match_binding(tmp_path, block):
     model = random_model(**MONO)
     x = make_signal(FRAMES, lead=LEAD)
-    y, console = _render_chain(str(tmp_path), model, x, block=block)
+    y, console = render_chain(str(tmp_path), model, x, block=block)
     ref = _reference(model, x)
     assert y.shape == ref.shape
     err = float(np.max(np.abs(y - ref)))
@@ -93,7 +65,7 @@ def test_stereo_model_and_lookback_mode(tmp_path):
     for mode in ("stream", "lookback"):
         sub = tmp_path / mode
         sub.mkdir()
-        y, console = _render_chain(str(sub), model, x, block=64, flags=f"-mode {mode}", outs=2)
+        y, console = render_chain(str(sub), model, x, block=64, flags=f"-mode {mode}", outs=2)
         ref = _reference(model, x, mode=mode)
         err = float(np.max(np.abs(y - ref)))
         assert err <= TOL, f"{mode}: max abs error {err:.3g}\n{console}"
@@ -104,7 +76,7 @@ def test_biased_network_with_dcblock_off(tmp_path):
     DC blocker is switched off by message."""
     model = random_model(**BIASED)
     x = make_signal(FRAMES, lead=LEAD)
-    y, console = _render_chain(str(tmp_path), model, x, block=64, before=["fx dcblock 0"])
+    y, console = render_chain(str(tmp_path), model, x, block=64, before=["fx dcblock 0"])
     ref = _reference(model, x)
     # the silent lead-in lets the state converge; compare after it (see module docstring)
     err = float(np.max(np.abs(y[:, LEAD:] - ref[:, LEAD:])))
@@ -123,7 +95,7 @@ def test_knob_messages_match_the_binding(tmp_path, kind):
     model = knob_model(kind)
     x = make_signal(FRAMES, lead=LEAD)
     settings = {"drive": 0.9, "tone": 0.15}
-    y, console = _render_chain(str(tmp_path), model, x, block=64,
+    y, console = render_chain(str(tmp_path), model, x, block=64,
                                before=[f"fx param {k} {v}" for k, v in settings.items()])
     assert "error" not in console.lower(), console
     with nnfx.load(model) as m:
@@ -250,7 +222,7 @@ def test_bypass_message_passes_the_input(tmp_path):
     lead-in) gives the input back: dry + 1 * (wet-mix - dry) within the same ulp bound."""
     model = random_model(**MONO)
     x = make_signal(FRAMES, lead=LEAD)
-    y, console = _render_chain(str(tmp_path), model, x, block=64, before=["fx bypass 1"])
+    y, console = render_chain(str(tmp_path), model, x, block=64, before=["fx bypass 1"])
     err = float(np.max(np.abs(y - x)))
     assert err <= TOL, f"max abs error {err:.3g}\n{console}"
     assert float(np.max(np.abs(_reference(model, x) - x))) > 0.05, "the model must change x"

@@ -26,8 +26,7 @@ import soundfile as sf
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 
-from pd_harness import Canvas, render_patch, run_pd  # noqa: E402
-from pd_models import read_wav, write_wav  # noqa: E402
+from pd_harness import render_chain  # noqa: E402
 
 import nnfx  # noqa: E402
 
@@ -45,27 +44,10 @@ def _parse(spec: str) -> tuple[str, dict[str, float]]:
 
 
 def play(model: str, knobs: dict[str, float], x: np.ndarray, workdir: str) -> float:
-    dut = Canvas("dut")
-    start = dut.obj("r start")
-    player = dut.obj("tabplay~ in0")
-    fx = dut.obj(f"nnfx~ {os.path.abspath(model)}")
-    ctl = dut.obj("r fx")
-    rec = dut.obj("tabwrite~ out0")
-    dut.connect(ctl, 0, fx, 0)
-    dut.connect(start, 0, player, 0)
-    dut.connect(start, 0, rec, 0)
-    dut.connect(player, 0, fx, 0)
-    dut.connect(fx, 0, rec, 0)
-    dut.obj("block~ 64")
-    n = x.shape[1]
-    inputs = {"in0": write_wav(os.path.join(workdir, "in0.wav"), x)}
-    outputs = {"out0": (os.path.join(workdir, "out0.wav"), n)}
     before = [f"fx param {k} {v}" for k, v in knobs.items()]
-    res = run_pd(render_patch(dut, inputs, outputs, n / 48000.0, before=before), workdir)
-    errors = res.errors()
-    if res.returncode != 0 or errors:
-        raise SystemExit(f"{model}: Pd failed:\n{res.console}")
-    y = read_wav(outputs["out0"][0])
+    y, console = render_chain(workdir, os.path.abspath(model), x, block=64, before=before)
+    if "error" in console.lower():
+        raise SystemExit(f"{model}: Pd reported an error:\n{console}")
     with nnfx.load(model) as m:
         for k, v in knobs.items():
             m.set_param(k, v)
