@@ -101,6 +101,27 @@ class Canvas:
         return "#N canvas 0 50 800 600 12;\n" + "\n".join(self.lines) + "\n"
 
 
+def effect_subpatch(name: str, model: str, block: str) -> Canvas:
+    """[inlet~] -> [nnfx~ model] -> [outlet~] in a subpatch with [block~ block]."""
+    sub = Canvas(name)
+    i = sub.obj("inlet~")
+    fx = sub.obj(f"nnfx~ {model}")
+    o = sub.obj("outlet~")
+    sub.chain(i, fx, o)
+    sub.obj(f"block~ {block}")
+    return sub
+
+
+def run_dsp_then_quit(c: Canvas, ms: float) -> None:
+    """Adds to ``c``: DSP on at load, Pd quits ``ms`` milliseconds later."""
+    lb = c.obj("loadbang")
+    dsp = c.msg("; pd dsp 1")
+    c.chain(lb, dsp)
+    d = c.obj(f"delay {ms:g}")
+    q = c.msg("; pd quit")
+    c.chain(lb, d, q)
+
+
 @dataclass
 class PdResult:
     returncode: int

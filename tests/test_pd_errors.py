@@ -7,7 +7,7 @@ import os
 import re
 
 import numpy as np
-from pd_harness import PD_DIR, Canvas, render_patch, run_pd
+from pd_harness import PD_DIR, Canvas, effect_subpatch, render_patch, run_dsp_then_quit, run_pd
 from pd_models import MONO, STEREO, make_signal, random_model, read_wav, write_wav
 
 
@@ -156,12 +156,7 @@ def test_sample_rate_mismatch_warns_once_per_model(tmp_path):
     fx = c.obj(f"nnfx~ {model}")
     osc = c.obj("osc~ 100")
     c.connect(osc, 0, fx, 0)
-    lb = c.obj("loadbang")
-    dsp = c.msg("; pd dsp 1")
-    c.chain(lb, dsp)
-    d = c.obj("delay 2000")
-    q = c.msg("; pd quit")
-    c.chain(lb, d, q)
+    run_dsp_then_quit(c, 2000)
     res = run_pd(c, str(tmp_path), sample_rate=44100)
     assert res.returncode == 0, res.console
     warnings = [ln for ln in res.console.splitlines() if "warning" in ln]
@@ -174,22 +169,11 @@ def test_upsampled_subpatch_tells_the_host_its_rate(tmp_path):
     """In a [block~ 64 1 2] subpatch the object runs at 96 kHz: _dsp passes the rate to the
     host layer, which warns once that the 48 kHz model was made for another rate."""
     model = random_model(**MONO)
-    sub = Canvas("up")
-    i = sub.obj("inlet~")
-    fx = sub.obj(f"nnfx~ {model}")
-    o = sub.obj("outlet~")
-    sub.chain(i, fx, o)
-    sub.obj("block~ 64 1 2")
     c = Canvas()
     osc = c.obj("osc~ 100")
-    up = c.sub(sub)
+    up = c.sub(effect_subpatch("up", model, "64 1 2"))
     c.chain(osc, up)
-    lb = c.obj("loadbang")
-    dsp = c.msg("; pd dsp 1")
-    c.chain(lb, dsp)
-    d = c.obj("delay 1000")
-    q = c.msg("; pd quit")
-    c.chain(lb, d, q)
+    run_dsp_then_quit(c, 1000)
     res = run_pd(c, str(tmp_path))
     assert res.returncode == 0, res.console
     warnings = [ln for ln in res.console.splitlines() if "warning" in ln]

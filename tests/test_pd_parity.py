@@ -19,7 +19,7 @@ import os
 
 import numpy as np
 import pytest
-from pd_harness import Canvas, render_chain, render_patch, run_pd
+from pd_harness import Canvas, effect_subpatch, render_chain, render_patch, run_pd
 from pd_models import (
     BIASED,
     MONO,
@@ -115,12 +115,7 @@ def test_reblocked_subpatch_with_inlet_outlet(tmp_path):
     model = random_model(**MONO)
     x = make_signal(FRAMES, lead=LEAD)
     n = x.shape[1]
-    sub = Canvas("reblock")
-    i = sub.obj("inlet~")
-    fx = sub.obj(f"nnfx~ {model}")
-    o = sub.obj("outlet~")
-    sub.chain(i, fx, o)
-    sub.obj("block~ 1024")
+    sub = effect_subpatch("reblock", model, "1024")
     dut = Canvas("dut")
     start = dut.obj("r start")
     play = dut.obj("tabplay~ in0")
