@@ -7,7 +7,7 @@ cffi releases the GIL around every call into the runtime.
 
 from __future__ import annotations
 
-import glob
+import importlib.util
 import os
 
 from cffi import FFI
@@ -15,6 +15,15 @@ from cffi import FFI
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 RUNTIME = os.path.join(ROOT, "runtime_c")
+
+
+def _runtime_sources():
+    """nnfx/runtime_sources.py, loaded by path: the package is not built yet."""
+    spec = importlib.util.spec_from_file_location(
+        "nnfx_runtime_sources", os.path.join(HERE, "nnfx", "runtime_sources.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 # The subset of nnfx.h the binding uses, in cffi's declaration syntax. Structs the
 # binding only reads end in "...;" so that fields the header adds later do not break
@@ -100,12 +109,12 @@ nnfx_result nnfx_model_verify(nnfx_model *model, double *max_abs_error, nnfx_err
 
 ffibuilder = FFI()
 ffibuilder.cdef(CDEF)
-sources = sorted(glob.glob(os.path.join(RUNTIME, "src", "*.c")))
+rs = _runtime_sources()
 ffibuilder.set_source(
     "nnfx._nnfx",
     '#include "nnfx.h"\n',
-    sources=[os.path.relpath(s, ROOT) for s in sources],
-    include_dirs=[os.path.join("runtime_c", "include"), os.path.join("runtime_c", "src")],
+    sources=[os.path.relpath(s, ROOT) for s in rs.sources()],
+    include_dirs=[os.path.relpath(d, ROOT) for d in rs.include_dirs()],
     # -ffp-contract=off: no fused multiply-add anywhere, so that the random-network
     # builder (docs/random-networks.md) rounds every operation as specified and the
     # binding computes what the Makefile build computes on every platform.

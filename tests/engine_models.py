@@ -17,8 +17,11 @@ import onnx
 import torch
 import torch.nn as nn
 
+from nnfx import runtime_sources
+
 ROOT = Path(__file__).resolve().parents[1]
 RUNTIME = ROOT / "runtime_c"
+INCLUDES = [f"-I{d}" for d in runtime_sources.include_dirs()]
 
 
 class TCN(nn.Module):
@@ -229,10 +232,10 @@ def torch_reference(
 def build_nnfx_run(out_dir: Path, cc: str = "gcc") -> Path:
     """Compile runtime_c/tools/nnfx_run.c with every runtime source into out_dir."""
     exe = out_dir / "nnfx_run"
-    sources = sorted(str(p) for p in (RUNTIME / "src").glob("*.c"))
+    sources = [str(p) for p in runtime_sources.sources()]
     cmd = [
         cc, "-std=c99", "-Wall", "-Wextra", "-Werror", "-O2", "-ffp-contract=off",
-        f"-I{RUNTIME / 'include'}", f"-I{RUNTIME / 'src'}", str(RUNTIME / "tools" / "nnfx_run.c"),
+        *INCLUDES, str(RUNTIME / "tools" / "nnfx_run.c"),
         *sources, "-o", str(exe), "-lm", "-lpthread",
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True)

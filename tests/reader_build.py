@@ -14,15 +14,11 @@ import re
 import subprocess
 from pathlib import Path
 
+from nnfx import runtime_sources
+
 ROOT = Path(__file__).resolve().parents[1]
 RUNTIME = ROOT / "runtime_c"
-SRC = RUNTIME / "src"
 
-# The reader, writer and graph checks with what they need, without the engine.
-READER_SOURCES = [
-    "alloc.c", "error.c", "onnx_names.c", "onnx_reader.c", "onnx_validate.c", "onnx_writer.c",
-    "version.c",
-]
 WARNINGS = ["-std=c99", "-Wall", "-Wextra", "-Werror"]
 SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"]
 # Sanitizer findings that must never appear in a run's output.
@@ -32,7 +28,7 @@ SANITIZER_MARKS = ("AddressSanitizer", "LeakSanitizer", "runtime error:", "Undef
 def has_full_loader() -> bool:
     """True when runtime_c defines nnfx_model_load_memory (the engine's full loader)."""
     pattern = re.compile(r"^nnfx_result\s+nnfx_model_load_memory\s*\(", re.M)
-    return any(pattern.search(p.read_text(errors="replace")) for p in SRC.glob("*.c"))
+    return any(pattern.search(p.read_text(errors="replace")) for p in runtime_sources.sources())
 
 
 def build(
@@ -45,8 +41,9 @@ def build(
     """
     if full:
         return _build_with_make(main, out, cc=cc, sanitize=sanitize, opt=opt)
-    sources = [str(SRC / s) for s in READER_SOURCES]
-    flags = WARNINGS + [opt, "-g", f"-I{RUNTIME / 'include'}", f"-I{SRC}"]
+    # the reader, writer and graph checks with what they need, without the engine
+    sources = [str(p) for p in runtime_sources.sources(which="NNFX_READER_SOURCES")]
+    flags = WARNINGS + [opt, "-g"] + [f"-I{d}" for d in runtime_sources.include_dirs()]
     if sanitize:
         flags += SANITIZE
     if static:  # for cross builds run under qemu-user without a target sysroot

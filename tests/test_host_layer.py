@@ -15,8 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from nnfx import runtime_sources
+
 ROOT = Path(__file__).resolve().parents[1]
 RUNTIME = ROOT / "runtime_c"
+INCLUDES = [f"-I{d}" for d in runtime_sources.include_dirs()]
+SOURCES = {p.name: p for p in runtime_sources.sources()}
 WARN = ["-std=c99", "-Wall", "-Wextra", "-Werror"]
 WRAP = ["-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free"]
 SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"]
@@ -25,10 +29,10 @@ MARKS = ("AddressSanitizer", "LeakSanitizer", "runtime error:", "UndefinedBehavi
 
 
 def _build(out: Path, cc: str, extra: list[str]) -> Path:
-    sources = sorted(str(p) for p in (RUNTIME / "src").glob("*.c"))
+    sources = [str(p) for p in runtime_sources.sources()]
     cmd = [
-        cc, *WARN, *extra, "-g", "-ffp-contract=off", f"-I{RUNTIME / 'include'}",
-        f"-I{RUNTIME / 'src'}", str(RUNTIME / "tests" / "test_host.c"), *sources, *WRAP,
+        cc, *WARN, *extra, "-g", "-ffp-contract=off", *INCLUDES,
+        str(RUNTIME / "tests" / "test_host.c"), *sources, *WRAP,
         "-o", str(out), "-lm", "-pthread",
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True)
@@ -104,7 +108,7 @@ def test_host_sources_build_clean_for_arm() -> None:
     ):
         for name in names:
             cmd = [cc, "-std=c99", "-Wall", "-Wextra", "-Werror", "-O2", "-ffp-contract=off",
-                   *flags, f"-I{RUNTIME / 'include'}", f"-I{RUNTIME / 'src'}", "-c",
-                   str(RUNTIME / "src" / name), "-o", os.devnull]
+                   *flags, *INCLUDES, "-c",
+                   str(SOURCES[name]), "-o", os.devnull]
             proc = subprocess.run(cmd, capture_output=True, text=True)
             assert proc.returncode == 0, f"{cc} {name}:\n{proc.stderr[-3000:]}"

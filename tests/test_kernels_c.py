@@ -9,15 +9,17 @@ import subprocess
 
 import pytest
 
+from nnfx import runtime_sources
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RT = os.path.join(ROOT, "runtime_c")
-SOURCES = [
-    "tests/test_kernels.c",
-    "src/kernels.c",
-    "src/kernels_avx2.c",
-    "src/kernels_neon.c",
+# the kernels folder of the runtime's source list alone
+SOURCES = ["tests/test_kernels.c"] + [
+    str(p) for p in runtime_sources.sources() if p.parent.name == "kernels"
 ]
-FLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-ffp-contract=off", "-Iinclude", "-Isrc"]
+FLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-ffp-contract=off"] + [
+    f"-I{d}" for d in runtime_sources.include_dirs()
+]
 SAN = ["-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
 
 BUILDS = {

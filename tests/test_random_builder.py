@@ -16,11 +16,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from nnfx import runtime_sources
 from nnfx.exporter.random_recipe import ACTIVATIONS, INITS, Recipe
 from nnfx.exporter.random_weights import gains, weights
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNTIME = ROOT / "runtime_c"
+INCLUDES = [f"-I{d}" for d in runtime_sources.include_dirs()]
 FLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-O2", "-ffp-contract=off"]
 
 
@@ -63,9 +65,9 @@ def _args(recipe: Recipe) -> list[str]:
 @pytest.fixture(scope="module")
 def tool(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("random_tool") / "random_tool"
-    sources = sorted(str(p) for p in (RUNTIME / "src").glob("*.c"))
+    sources = [str(p) for p in runtime_sources.sources()]
     cmd = [
-        "gcc", *FLAGS, f"-I{RUNTIME / 'include'}", f"-I{RUNTIME / 'src'}",
+        "gcc", *FLAGS, *INCLUDES,
         str(RUNTIME / "tests" / "random_tool.c"), *sources, "-o", str(out), "-lm", "-lpthread",
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True)

@@ -35,7 +35,6 @@
 #include "nnfx.h"
 #include "nnfx_host.h"
 
-#define NNFX_MAX_PORTS 64      /* most signal inlets/outlets (the host layer's limit) */
 #define NNFX_MAX_POLL_MS 20.0  /* event polling period, ms */
 #define NNFX_MAX_ARGS 64       /* most atoms in one message forwarded to the host */
 #define NNFX_MAX_LOAD_WAIT_MS 30000 /* creation waits this long for the first model, ms */
@@ -463,9 +462,9 @@ static long nnfx_max_count(t_nnfx_max *x, const char *flag, const t_atom *a)
 {
     double f = atom_getfloat(a);
     long type = atom_gettype(a);
-    if ((type != A_LONG && type != A_FLOAT) || f < 1 || f > NNFX_MAX_PORTS || f != (long)f) {
+    if ((type != A_LONG && type != A_FLOAT) || f < 1 || f > NNFX_MAX_CHANNELS || f != (long)f) {
         object_error((t_object *)x, "%s needs a whole number of channels 1..%d", flag,
-                     NNFX_MAX_PORTS);
+                     NNFX_MAX_CHANNELS);
         return 0;
     }
     return (long)f;

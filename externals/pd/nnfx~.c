@@ -23,7 +23,6 @@
 #include "nnfx.h"
 #include "nnfx_host.h"
 
-#define NNFX_PD_MAX_PORTS 64      /* most signal inlets/outlets (the host layer's limit) */
 #define NNFX_PD_MAX_BLOCK 1024    /* frames per host call; larger Pd blocks are split by the host */
 #define NNFX_PD_POLL_MS 20.0      /* event polling period, ms of Pd's logical time */
 #define NNFX_PD_LOAD_WAIT_MS 30000 /* creation waits this long for the first model, ms */
@@ -320,8 +319,8 @@ static int nnfx_tilde_probe(t_nnfx_tilde *x, const char *path, int *nin, int *no
 static int nnfx_tilde_count(t_nnfx_tilde *x, const char *flag, const t_atom *a, int *out)
 {
     t_float f = atom_getfloat(a);
-    if (a->a_type != A_FLOAT || f < 1 || f > NNFX_PD_MAX_PORTS || f != (int)f) {
-        pd_error(x, "nnfx~: %s needs a whole number of channels 1..%d", flag, NNFX_PD_MAX_PORTS);
+    if (a->a_type != A_FLOAT || f < 1 || f > NNFX_MAX_CHANNELS || f != (int)f) {
+        pd_error(x, "nnfx~: %s needs a whole number of channels 1..%d", flag, NNFX_MAX_CHANNELS);
         return 0;
     }
     *out = (int)f;

@@ -25,8 +25,23 @@
 extern "C" {
 #endif
 
+/* Marks the library's public functions. libnnfx.so is built with -fvisibility=hidden and
+   -DNNFX_SHARED_LIBRARY and exports these alone (everything internal is prefixed nx_); a host
+   that compiles the sources into its own binary (a Pd or Max external, a board program)
+   leaves NNFX_SHARED_LIBRARY undefined, so nothing of the runtime is exported from it. */
+#if defined(NNFX_SHARED_LIBRARY) && defined(_WIN32)
+#define NNFX_API __declspec(dllexport)
+#elif defined(NNFX_SHARED_LIBRARY) && (defined(__GNUC__) || defined(__clang__))
+#define NNFX_API __attribute__((visibility("default")))
+#else
+#define NNFX_API
+#endif
+
 /* Marks functions that may run on the audio thread. */
 #define NNFX_RT
+
+/* Most audio channels (inlets, outlets, model channels) any model or host has. */
+#define NNFX_MAX_CHANNELS 64
 
 #define NNFX_VERSION_STRING "0.1.0"
 /* The newest model-file format version (metadata key nnfx.format_version) this runtime reads. */
@@ -87,16 +102,16 @@ typedef struct {
     const char *architecture; /* nnfx.architecture metadata (JSON) or "" */
 } nnfx_info;
 
-nnfx_config nnfx_config_init(void);
-const char *nnfx_version(void);
-const char *nnfx_result_string(nnfx_result r);
+NNFX_API nnfx_config nnfx_config_init(void);
+NNFX_API const char *nnfx_version(void);
+NNFX_API const char *nnfx_result_string(nnfx_result r);
 
 /* Load and plan a model. On failure *out is NULL and err (if non-NULL) says why. */
-nnfx_result nnfx_model_load_file(const char *path, const nnfx_config *config, nnfx_model **out,
+NNFX_API nnfx_result nnfx_model_load_file(const char *path, const nnfx_config *config, nnfx_model **out,
                                  nnfx_error *err);
-nnfx_result nnfx_model_load_memory(const void *data, size_t size, const nnfx_config *config,
+NNFX_API nnfx_result nnfx_model_load_memory(const void *data, size_t size, const nnfx_config *config,
                                    nnfx_model **out, nnfx_error *err);
-void nnfx_model_free(nnfx_model *model);
+NNFX_API void nnfx_model_free(nnfx_model *model);
 
 /*
  * Process `frames` frames (any count >= 0; internally split into max_block chunks).
@@ -104,31 +119,31 @@ void nnfx_model_free(nnfx_model *model);
  * in and out may alias (in[c] == out[c]). Non-finite input samples are treated
  * as silence, and state that becomes non-finite is cleared, so a model never stays stuck.
  */
-NNFX_RT nnfx_result nnfx_model_process(nnfx_model *model, const float *const *in,
+NNFX_API NNFX_RT nnfx_result nnfx_model_process(nnfx_model *model, const float *const *in,
                                        float *const *out, int frames);
 /*
  * Process `frames` frames as consecutive nnfx_model_process calls of `block` frames (the last
  * one shorter), as a host with that block size would; used by `nnfx bench` to time the runtime
  * without a caller's loop. Same arguments and aliasing rules as nnfx_model_process.
  */
-NNFX_RT nnfx_result nnfx_model_process_blocks(nnfx_model *model, const float *const *in,
+NNFX_API NNFX_RT nnfx_result nnfx_model_process_blocks(nnfx_model *model, const float *const *in,
                                               float *const *out, int frames, int block);
 /* Clear all history and recurrent state (as at load). */
-NNFX_RT void nnfx_model_reset(nnfx_model *model);
+NNFX_API NNFX_RT void nnfx_model_reset(nnfx_model *model);
 
-nnfx_result nnfx_model_info(const nnfx_model *model, nnfx_info *info);
+NNFX_API nnfx_result nnfx_model_info(const nnfx_model *model, nnfx_info *info);
 /* Raw metadata value for key (e.g. "nnfx.sample_rate"), or NULL. */
-const char *nnfx_model_metadata(const nnfx_model *model, const char *key);
+NNFX_API const char *nnfx_model_metadata(const nnfx_model *model, const char *key);
 
-int nnfx_model_param_count(const nnfx_model *model);
-nnfx_result nnfx_model_param_info(const nnfx_model *model, int index, nnfx_param_info *info);
+NNFX_API int nnfx_model_param_count(const nnfx_model *model);
+NNFX_API nnfx_result nnfx_model_param_info(const nnfx_model *model, int index, nnfx_param_info *info);
 /* Index of a parameter by name, or -1. */
-int nnfx_model_param_index(const nnfx_model *model, const char *name);
+NNFX_API int nnfx_model_param_index(const nnfx_model *model, const char *name);
 /* Values are clamped to the parameter's range; takes effect at the next process call.
    Set after load/reset but before any audio, the model starts from silence with the new
    value (histories re-primed); mid-stream, history already computed stays. */
-NNFX_RT nnfx_result nnfx_model_set_param(nnfx_model *model, int index, float value);
-float nnfx_model_get_param(const nnfx_model *model, int index);
+NNFX_API NNFX_RT nnfx_result nnfx_model_set_param(nnfx_model *model, int index, float value);
+NNFX_API float nnfx_model_get_param(const nnfx_model *model, int index);
 
 /*
  * Run the embedded reference input (nnfx.reference_*) through this model from
@@ -136,7 +151,7 @@ float nnfx_model_get_param(const nnfx_model *model, int index);
  * Not real-time safe. *max_abs_error receives the largest absolute difference.
  * Returns NNFX_ERR_MISMATCH above the file's tolerance (nnfx.reference_tolerance).
  */
-nnfx_result nnfx_model_verify(nnfx_model *model, double *max_abs_error, nnfx_error *err);
+NNFX_API nnfx_result nnfx_model_verify(nnfx_model *model, double *max_abs_error, nnfx_error *err);
 
 #ifdef __cplusplus
 }

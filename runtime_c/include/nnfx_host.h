@@ -76,19 +76,19 @@ typedef struct {
 } nnfx_random_recipe;
 
 /* The defaults of the spec. */
-nnfx_random_recipe nnfx_random_recipe_init(void);
+NNFX_API nnfx_random_recipe nnfx_random_recipe_init(void);
 /* NNFX_OK, or NNFX_ERR_INVALID_ARG naming the key, its value and the allowed range/values
    (also NNFX_ERR_LIMIT when the receptive field exceeds 2^22 frames). */
-nnfx_result nnfx_random_recipe_validate(const nnfx_random_recipe *r, nnfx_error *err);
+NNFX_API nnfx_result nnfx_random_recipe_validate(const nnfx_random_recipe *r, nnfx_error *err);
 /* Names as in the spec ("tanh", "kaiming_uniform"); NULL for an out-of-range value. */
-const char *nnfx_activation_name(nnfx_activation a);
-const char *nnfx_init_name(nnfx_init i);
+NNFX_API const char *nnfx_activation_name(nnfx_activation a);
+NNFX_API const char *nnfx_init_name(nnfx_init i);
 /* Lookup by name; -1 when unknown. */
-int nnfx_activation_from_name(const char *name);
-int nnfx_init_from_name(const char *name);
+NNFX_API int nnfx_activation_from_name(const char *name);
+NNFX_API int nnfx_init_from_name(const char *name);
 /* Comma-separated list of every name, for error messages. */
-const char *nnfx_activation_names(void);
-const char *nnfx_init_names(void);
+NNFX_API const char *nnfx_activation_names(void);
+NNFX_API const char *nnfx_init_names(void);
 
 /*
  * Set one recipe key from text/number, as the `random` message does. key is a spec key
@@ -97,25 +97,25 @@ const char *nnfx_init_names(void);
  * otherwise fval (must be an integer for integer keys). Checks the range; on error names
  * the key and the allowed values. Does not check the receptive-field limit (validate does).
  */
-nnfx_result nnfx_random_recipe_set(nnfx_random_recipe *r, const char *key, const char *sval,
+NNFX_API nnfx_result nnfx_random_recipe_set(nnfx_random_recipe *r, const char *key, const char *sval,
                                    double fval, nnfx_error *err);
 /* Receptive field R = 1 + sum_l (kernel-1)*growth**l (frames), 0 if invalid. */
-long nnfx_random_receptive_field(const nnfx_random_recipe *r);
+NNFX_API long nnfx_random_receptive_field(const nnfx_random_recipe *r);
 /* Weights + biases, and MACs per output frame in stream mode (sum of cout*cin_g*kernel). */
-long nnfx_random_parameter_count(const nnfx_random_recipe *r);
-long nnfx_random_macs_per_sample(const nnfx_random_recipe *r);
+NNFX_API long nnfx_random_parameter_count(const nnfx_random_recipe *r);
+NNFX_API long nnfx_random_macs_per_sample(const nnfx_random_recipe *r);
 /* JSON of nnfx.architecture: {"kind":"random_tcn","recipe":{...},"generator":"..."}.
    Returns the length written (truncated to cap-1 and NUL-terminated), like snprintf. */
-int nnfx_random_architecture_json(const nnfx_random_recipe *r, char *buf, size_t cap);
+NNFX_API int nnfx_random_architecture_json(const nnfx_random_recipe *r, char *buf, size_t cap);
 
 /*
  * Weights of one layer exactly as the spec's generator gives them.
  * weight: cout*cin_g*kernel floats (row-major [cout, cin_g, kernel]); bias: cout floats
  * (zeros when the recipe has no bias; may be NULL). Sizes via nnfx_random_layer_shape.
  */
-nnfx_result nnfx_random_layer_shape(const nnfx_random_recipe *r, int layer, int *cout,
+NNFX_API nnfx_result nnfx_random_layer_shape(const nnfx_random_recipe *r, int layer, int *cout,
                                     int *cin_g, int *groups, long *dilation);
-nnfx_result nnfx_random_layer_weights(const nnfx_random_recipe *r, int layer, float *weight,
+NNFX_API nnfx_result nnfx_random_layer_weights(const nnfx_random_recipe *r, int layer, float *weight,
                                       float *bias, nnfx_error *err);
 
 /*
@@ -123,9 +123,9 @@ nnfx_result nnfx_random_layer_weights(const nnfx_random_recipe *r, int layer, fl
  * with block size N = block_size, nnfx.* metadata (architecture with the recipe, channels,
  * receptive field, MACs), no reference I/O. *out_data is released with nnfx_free_bytes.
  */
-nnfx_result nnfx_random_build(const nnfx_random_recipe *r, int block_size, double sample_rate,
+NNFX_API nnfx_result nnfx_random_build(const nnfx_random_recipe *r, int block_size, double sample_rate,
                               uint8_t **out_data, size_t *out_size, nnfx_error *err);
-void nnfx_free_bytes(void *p);
+NNFX_API void nnfx_free_bytes(void *p);
 
 /* ------------------------------------------------------------------------ */
 /* The host object.                                                          */
@@ -157,11 +157,11 @@ typedef struct {
     int random_block_size;         /* N written into models built by `random`, default 512 */
 } nnfx_host_config;
 
-nnfx_host_config nnfx_host_config_init(void);
+NNFX_API nnfx_host_config nnfx_host_config_init(void);
 /* Allocates everything process needs for the configured ports/max_block; starts the worker. */
-nnfx_result nnfx_host_new(const nnfx_host_config *cfg, nnfx_host **out, nnfx_error *err);
+NNFX_API nnfx_result nnfx_host_new(const nnfx_host_config *cfg, nnfx_host **out, nnfx_error *err);
 /* Control thread, audio stopped: joins the worker, frees every model and buffer. NULL ok. */
-void nnfx_host_free(nnfx_host *host);
+NNFX_API void nnfx_host_free(nnfx_host *host);
 
 /*
  * Control thread, while the audio thread is not inside nnfx_host_process (Pd's _dsp, Max's
@@ -169,7 +169,7 @@ void nnfx_host_free(nnfx_host *host);
  * and DC-blocker coefficients, uses the rate for the next `random` builds and warns (WARNING
  * event) when the loaded model was made for another rate. 1000..1536000 Hz.
  */
-nnfx_result nnfx_host_set_sample_rate(nnfx_host *host, double sample_rate, nnfx_error *err);
+NNFX_API nnfx_result nnfx_host_set_sample_rate(nnfx_host *host, double sample_rate, nnfx_error *err);
 
 /*
  * Control thread. Load a model file (path already resolved by the adapter). Threaded: queues
@@ -180,9 +180,9 @@ nnfx_result nnfx_host_set_sample_rate(nnfx_host *host, double sample_rate, nnfx_
  * mean of the host inputs; a mono host input feeds every model input; a mono model output feeds
  * every host output; several model outputs onto one host output are averaged.
  */
-nnfx_result nnfx_host_open(nnfx_host *host, const char *resolved_path, nnfx_error *err);
+NNFX_API nnfx_result nnfx_host_open(nnfx_host *host, const char *resolved_path, nnfx_error *err);
 /* Same, from bytes in memory (copied); name is shown by info ("file"). */
-nnfx_result nnfx_host_open_memory(nnfx_host *host, const void *data, size_t size,
+NNFX_API nnfx_result nnfx_host_open_memory(nnfx_host *host, const void *data, size_t size,
                                   const char *name, nnfx_error *err);
 
 /*
@@ -197,10 +197,10 @@ nnfx_result nnfx_host_open_memory(nnfx_host *host, const void *data, size_t size
  * Unknown selector/key or a bad value -> NNFX_ERR_INVALID_ARG with a message naming it and the
  * allowed values/range; nothing changes. info/verify results come as events.
  */
-nnfx_result nnfx_host_message(nnfx_host *host, const char *selector, int argc,
+NNFX_API nnfx_result nnfx_host_message(nnfx_host *host, const char *selector, int argc,
                               const nnfx_atom *argv, nnfx_error *err);
 /* Space-separated list of every selector nnfx_host_message accepts (for help/errors). */
-const char *nnfx_host_selectors(void);
+NNFX_API const char *nnfx_host_selectors(void);
 
 typedef enum {
     NNFX_EVENT_LOADED = 0,  /* a model was loaded and will be swapped in; text says which */
@@ -223,29 +223,29 @@ typedef struct {
 
 /* Control thread: frees models the audio thread retired, then fills *ev with the next
    event. Returns 1 when *ev was filled, 0 when none is waiting. Call regularly. */
-int nnfx_host_poll(nnfx_host *host, nnfx_host_event *ev);
+NNFX_API int nnfx_host_poll(nnfx_host *host, nnfx_host_event *ev);
 /* 1 when a model has been loaded (it may still be waiting to be swapped in). */
-int nnfx_host_has_model(const nnfx_host *host);
+NNFX_API int nnfx_host_has_model(const nnfx_host *host);
 /* Channel counts of a model file, for adapters that size their ports before the host exists
    (Pd/Max creation arguments). Loads and frees the model; control thread only. */
-nnfx_result nnfx_host_probe_file(const char *path, int *in_channels, int *out_channels,
+NNFX_API nnfx_result nnfx_host_probe_file(const char *path, int *in_channels, int *out_channels,
                                  nnfx_error *err);
 /* 1 while the worker has a job queued or running (tests, boards' setup()). */
-int nnfx_host_busy(const nnfx_host *host);
+NNFX_API int nnfx_host_busy(const nnfx_host *host);
 /* Control thread, threaded hosts: wait until the worker is idle or timeout_ms passes.
    Returns 1 when idle. */
-int nnfx_host_wait_idle(nnfx_host *host, int timeout_ms);
+NNFX_API int nnfx_host_wait_idle(nnfx_host *host, int timeout_ms);
 /* The current recipe of the designer (defaults, or the last random model built/loaded). */
-nnfx_random_recipe nnfx_host_recipe(const nnfx_host *host);
+NNFX_API nnfx_random_recipe nnfx_host_recipe(const nnfx_host *host);
 
 /* Audio thread: lock-free, allocation-free setters (boards call them from render()).
    Values are clamped to their ranges; gains and mix are smoothed. */
-NNFX_RT void nnfx_host_set_bypass(nnfx_host *host, int on);
-NNFX_RT void nnfx_host_set_mix(nnfx_host *host, float wet);        /* 0..1 */
-NNFX_RT void nnfx_host_set_in_gain_db(nnfx_host *host, float db);  /* -60..60 */
-NNFX_RT void nnfx_host_set_out_gain_db(nnfx_host *host, float db); /* -60..60 */
+NNFX_API NNFX_RT void nnfx_host_set_bypass(nnfx_host *host, int on);
+NNFX_API NNFX_RT void nnfx_host_set_mix(nnfx_host *host, float wet);        /* 0..1 */
+NNFX_API NNFX_RT void nnfx_host_set_in_gain_db(nnfx_host *host, float db);  /* -60..60 */
+NNFX_API NNFX_RT void nnfx_host_set_out_gain_db(nnfx_host *host, float db); /* -60..60 */
 /* Model knob by index (clamped by the model to its range; smoothed). Ignored if out of range. */
-NNFX_RT void nnfx_host_set_param(nnfx_host *host, int index, float value);
+NNFX_API NNFX_RT void nnfx_host_set_param(nnfx_host *host, int index, float value);
 
 /*
  * Audio thread. Swaps in a finished model at the block start (crossfade), then: input gain ->
@@ -254,7 +254,7 @@ NNFX_RT void nnfx_host_set_param(nnfx_host *host, int index, float value);
  * c < out_channels; in and out may alias. With no model: dry pass-through (host input i -> output
  * i; a mono input goes to every output; other missing inputs are silence).
  */
-NNFX_RT void nnfx_host_process(nnfx_host *host, const float *const *in, float *const *out,
+NNFX_API NNFX_RT void nnfx_host_process(nnfx_host *host, const float *const *in, float *const *out,
                                int frames);
 
 #ifdef __cplusplus

@@ -22,7 +22,7 @@ static int inject_failure(void)
     return 0;
 }
 
-void *nnfx__malloc(size_t size)
+void *nx_malloc(size_t size)
 {
     void *p;
     if (inject_failure())
@@ -33,7 +33,7 @@ void *nnfx__malloc(size_t size)
     return p;
 }
 
-void *nnfx__calloc(size_t n, size_t size)
+void *nx_calloc(size_t n, size_t size)
 {
     void *p;
     if (size != 0 && n > SIZE_MAX / size)
@@ -46,7 +46,7 @@ void *nnfx__calloc(size_t n, size_t size)
     return p;
 }
 
-void *nnfx__realloc(void *p, size_t size)
+void *nx_realloc(void *p, size_t size)
 {
     void *q;
     if (inject_failure())
@@ -57,14 +57,14 @@ void *nnfx__realloc(void *p, size_t size)
     return q;
 }
 
-void nnfx__free(void *p) { free(p); }
+void nx_free(void *p) { free(p); }
 
-char *nnfx__strndup(const char *s, size_t len)
+char *nx_strndup(const char *s, size_t len)
 {
     char *d;
     if (len == SIZE_MAX)
         return NULL;
-    d = (char *)nnfx__malloc(len + 1);
+    d = (char *)nx_malloc(len + 1);
     if (!d)
         return NULL;
     if (len)
@@ -73,8 +73,8 @@ char *nnfx__strndup(const char *s, size_t len)
     return d;
 }
 
-char *nnfx__strdup(const char *s) { return nnfx__strndup(s, strlen(s)); }
+char *nx_strdup(const char *s) { return nx_strndup(s, strlen(s)); }
 
-void nnfx__alloc_fail_at(long n) { g_fail_in = n > 0 ? n : 0; }
-long nnfx__alloc_count(void) { return g_count; }
-long nnfx__alloc_failures(void) { return g_failures; }
+void nx_alloc_fail_at(long n) { g_fail_in = n > 0 ? n : 0; }
+long nx_alloc_count(void) { return g_count; }
+long nx_alloc_failures(void) { return g_failures; }

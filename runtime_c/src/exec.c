@@ -61,7 +61,7 @@ void nx_fpu_leave(const nx_fpu_state *st)
 #endif
 }
 
-int nnfx__fpu_flush_active(void)
+int nx_fpu_flush_active(void)
 {
 #if defined(NX_X86)
     return (_mm_getcsr() & 0x8040u) == 0x8040u;
@@ -245,7 +245,7 @@ nnfx_result nnfx_model_process(nnfx_model *m, const float *const *in, float *con
         if (!out[c])
             return NNFX_ERR_INVALID_ARG;
     nx_fpu_enter(&fpu);
-    m->ftz_seen = nnfx__fpu_flush_active();
+    m->ftz_seen = nx_fpu_flush_active();
     /* A knob set after load/reset but before any audio: start from silence *with that knob*,
        as PyTorch and the look-back graph do (the primed histories hold the old knob's response). */
     if (m->pristine && m->params_dirty && m->mode == NNFX_MODE_STREAM)

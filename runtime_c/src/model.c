@@ -14,7 +14,6 @@
 #include "json.h"
 
 #define NX_MAX_BLOCK_LIMIT (1 << 20)
-#define NX_MAX_CHANNELS 64
 
 /* Strict decimal integer (optional sign, digits only). Returns 1 on success. */
 static int parse_int(const char *s, long long *out)
@@ -45,10 +44,10 @@ static int parse_double(const char *s, double *out)
     return 1;
 }
 
-static nnfx_result meta_int(const nnfx_onnx_model *om, const char *key, int required,
+static nnfx_result meta_int(const nx_onnx_model *om, const char *key, int required,
                             long long lo, long long hi, long long *out, nnfx_error *err)
 {
-    const char *s = nnfx_onnx_prop_get(om, key);
+    const char *s = nx_onnx_prop_get(om, key);
     if (!s) {
         if (required)
             return nnfx_set_error(err, NNFX_ERR_FORMAT, "required metadata '%s' is missing", key);
@@ -63,11 +62,11 @@ static nnfx_result meta_int(const nnfx_onnx_model *om, const char *key, int requ
 
 /* ------------------------------------------------------------ knobs */
 
-static nnfx_result load_params(nnfx_model *m, const nnfx_onnx_model *om, nnfx_error *err)
+static nnfx_result load_params(nnfx_model *m, const nx_onnx_model *om, nnfx_error *err)
 {
-    const char *txt = nnfx_onnx_prop_get(om, "nnfx.params");
-    nnfx__json *j = NULL;
-    const nnfx__json *it;
+    const char *txt = nx_onnx_prop_get(om, "nnfx.params");
+    nx_json *j = NULL;
+    const nx_json *it;
     int i;
     nnfx_result r;
     m->P = m->params >= 0 ? (int)m->v[m->params].dims[1] : 0;
@@ -78,39 +77,39 @@ static nnfx_result load_params(nnfx_model *m, const nnfx_onnx_model *om, nnfx_er
                                   "'nnfx.params' is missing", m->P);
         return NNFX_OK;
     }
-    r = nnfx__json_parse(txt, strlen(txt), &j, err);
+    r = nx_json_parse(txt, strlen(txt), &j, err);
     if (r)
         return nnfx_error_prefix(err, "metadata 'nnfx.params': ");
     if (j->type != NNFX_JSON_ARRAY) {
-        nnfx__json_free(j);
+        nx_json_free(j);
         return nnfx_set_error(err, NNFX_ERR_FORMAT, "metadata 'nnfx.params' is not a JSON list");
     }
     if ((int)j->count != m->P) {
         int cnt = (int)j->count;
-        nnfx__json_free(j);
+        nx_json_free(j);
         return nnfx_set_error(err, NNFX_ERR_FORMAT,
                               "metadata 'nnfx.params' lists %d knobs but input 'params' has %d",
                               cnt, m->P);
     }
     if (m->P == 0) {
-        nnfx__json_free(j);
+        nx_json_free(j);
         return NNFX_OK;
     }
-    m->pinfo = (nnfx_param_info *)nnfx__calloc((size_t)m->P, sizeof *m->pinfo);
-    m->pvals = (float *)nnfx__calloc((size_t)m->P, sizeof(float));
+    m->pinfo = (nnfx_param_info *)nx_calloc((size_t)m->P, sizeof *m->pinfo);
+    m->pvals = (float *)nx_calloc((size_t)m->P, sizeof(float));
     if (!m->pinfo || !m->pvals) {
-        nnfx__json_free(j);
+        nx_json_free(j);
         return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
     }
     for (i = 0, it = j->child; it; it = it->next, i++) {
-        const nnfx__json *nm = nnfx__json_get(it, "name"), *mn = nnfx__json_get(it, "min");
-        const nnfx__json *mx = nnfx__json_get(it, "max"), *df = nnfx__json_get(it, "default");
-        const nnfx__json *un = nnfx__json_get(it, "unit");
+        const nx_json *nm = nx_json_get(it, "name"), *mn = nx_json_get(it, "min");
+        const nx_json *mx = nx_json_get(it, "max"), *df = nx_json_get(it, "default");
+        const nx_json *un = nx_json_get(it, "unit");
         nnfx_param_info *p = &m->pinfo[i];
         if (!nm || nm->type != NNFX_JSON_STRING || !mn || mn->type != NNFX_JSON_NUMBER || !mx ||
             mx->type != NNFX_JSON_NUMBER || !df || df->type != NNFX_JSON_NUMBER ||
             (un && un->type != NNFX_JSON_STRING)) {
-            nnfx__json_free(j);
+            nx_json_free(j);
             return nnfx_set_error(err, NNFX_ERR_FORMAT,
                                   "metadata 'nnfx.params' entry %d: needs string \"name\", "
                                   "numbers \"min\", \"max\", \"default\" (and string \"unit\")",
@@ -118,15 +117,15 @@ static nnfx_result load_params(nnfx_model *m, const nnfx_onnx_model *om, nnfx_er
         }
         if (!(mn->number <= df->number && df->number <= mx->number) ||
             fabs(mn->number) > 3e38 || fabs(mx->number) > 3e38) {
-            nnfx__json_free(j);
+            nx_json_free(j);
             return nnfx_set_error(err, NNFX_ERR_FORMAT,
                                   "metadata 'nnfx.params' entry %d ('%s'): need min <= default "
                                   "<= max", i, nm->string);
         }
-        p->name = nnfx__strdup(nm->string);
-        p->unit = nnfx__strdup(un ? un->string : "");
+        p->name = nx_strdup(nm->string);
+        p->unit = nx_strdup(un ? un->string : "");
         if (!p->name || !p->unit) {
-            nnfx__json_free(j);
+            nx_json_free(j);
             return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
         }
         p->min_value = (float)mn->number;
@@ -134,22 +133,22 @@ static nnfx_result load_params(nnfx_model *m, const nnfx_onnx_model *om, nnfx_er
         p->default_value = (float)df->number;
         m->pvals[i] = p->default_value;
     }
-    nnfx__json_free(j);
+    nx_json_free(j);
     return NNFX_OK;
 }
 
 /* ------------------------------------------------------------ load */
 
-static nnfx_result copy_props(nnfx_model *m, const nnfx_onnx_model *om, nnfx_error *err)
+static nnfx_result copy_props(nnfx_model *m, const nx_onnx_model *om, nnfx_error *err)
 {
     int i;
-    m->keys = (char **)nnfx__calloc((size_t)om->n_props + 1, sizeof(char *));
-    m->vals = (char **)nnfx__calloc((size_t)om->n_props + 1, sizeof(char *));
+    m->keys = (char **)nx_calloc((size_t)om->n_props + 1, sizeof(char *));
+    m->vals = (char **)nx_calloc((size_t)om->n_props + 1, sizeof(char *));
     if (!m->keys || !m->vals)
         return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
     for (i = 0; i < om->n_props; i++) {
-        m->keys[i] = nnfx__strdup(om->props[i].key ? om->props[i].key : "");
-        m->vals[i] = nnfx__strdup(om->props[i].value ? om->props[i].value : "");
+        m->keys[i] = nx_strdup(om->props[i].key ? om->props[i].key : "");
+        m->vals[i] = nx_strdup(om->props[i].value ? om->props[i].value : "");
         m->nprops = i + 1; /* before the check: the free loop then releases a half-copied pair */
         if (!m->keys[i] || !m->vals[i])
             return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
@@ -164,7 +163,7 @@ static nnfx_result copy_props(nnfx_model *m, const nnfx_onnx_model *om, nnfx_err
     return NNFX_OK;
 }
 
-static nnfx_result load_parsed(nnfx_onnx_model *om, const nnfx_config *cfg, nnfx_model **out,
+static nnfx_result load_parsed(nx_onnx_model *om, const nnfx_config *cfg, nnfx_model **out,
                                nnfx_error *err)
 {
     nnfx_config def = nnfx_config_init();
@@ -182,7 +181,7 @@ static nnfx_result load_parsed(nnfx_onnx_model *om, const nnfx_config *cfg, nnfx
         return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
                               "config: max_block %d outside [1, %d]", cfg->max_block,
                               NX_MAX_BLOCK_LIMIT);
-    r = nnfx_onnx_model_check(om, err);
+    r = nx_onnx_model_check(om, err);
     if (r)
         return r;
     r = meta_int(om, "nnfx.format_version", 1, 0, 1LL << 40, &fv, err);
@@ -194,19 +193,19 @@ static nnfx_result load_parsed(nnfx_onnx_model *om, const nnfx_config *cfg, nnfx
                               "(%d): update nnfx", fv, NNFX_FORMAT_VERSION);
     if (fv < 1)
         return nnfx_set_error(err, NNFX_ERR_FORMAT, "nnfx.format_version %lld is not valid", fv);
-    s = nnfx_onnx_prop_get(om, "nnfx.sample_rate");
+    s = nx_onnx_prop_get(om, "nnfx.sample_rate");
     if (!s)
         return nnfx_set_error(err, NNFX_ERR_FORMAT,
                               "required metadata 'nnfx.sample_rate' is missing");
     if (!parse_double(s, &sr) || !(sr >= 1.0 && sr <= 1e7))
         return nnfx_set_error(err, NNFX_ERR_FORMAT,
                               "metadata 'nnfx.sample_rate' = '%.40s': expected a rate in Hz", s);
-    r = meta_int(om, "nnfx.block_size", 1, 1, NNFX_ONNX_MAX_TENSOR_ELEMS, &nn, err);
+    r = meta_int(om, "nnfx.block_size", 1, 1, NX_ONNX_MAX_TENSOR_ELEMS, &nn, err);
     if (!r)
-        r = meta_int(om, "nnfx.lookback", 1, 0, NNFX_ONNX_MAX_TENSOR_ELEMS, &mm, err);
+        r = meta_int(om, "nnfx.lookback", 1, 0, NX_ONNX_MAX_TENSOR_ELEMS, &mm, err);
     if (r)
         return r;
-    m = (nnfx_model *)nnfx__calloc(1, sizeof *m);
+    m = (nnfx_model *)nx_calloc(1, sizeof *m);
     if (!m)
         return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
     m->mode = cfg->mode;
@@ -238,14 +237,14 @@ static nnfx_result load_parsed(nnfx_onnx_model *om, const nnfx_config *cfg, nnfx
                                (long long)y->dims[2], nn);
             goto fail;
         }
-        if (m->in_ch > NX_MAX_CHANNELS || m->out_ch > NX_MAX_CHANNELS) {
+        if (m->in_ch > NNFX_MAX_CHANNELS || m->out_ch > NNFX_MAX_CHANNELS) {
             r = nnfx_set_error(err, NNFX_ERR_LIMIT, "more than %d audio channels",
-                               NX_MAX_CHANNELS);
+                               NNFX_MAX_CHANNELS);
             goto fail;
         }
     }
     v = -1;
-    r = meta_int(om, "nnfx.in_channels", 0, 1, NX_MAX_CHANNELS, &v, err);
+    r = meta_int(om, "nnfx.in_channels", 0, 1, NNFX_MAX_CHANNELS, &v, err);
     if (!r && v >= 0 && v != m->in_ch)
         r = nnfx_set_error(err, NNFX_ERR_FORMAT,
                            "metadata nnfx.in_channels = %lld but 'audio_in' has %d channels", v,
@@ -253,7 +252,7 @@ static nnfx_result load_parsed(nnfx_onnx_model *om, const nnfx_config *cfg, nnfx
     if (r)
         goto fail;
     v = -1;
-    r = meta_int(om, "nnfx.out_channels", 0, 1, NX_MAX_CHANNELS, &v, err);
+    r = meta_int(om, "nnfx.out_channels", 0, 1, NNFX_MAX_CHANNELS, &v, err);
     if (!r && v >= 0 && v != m->out_ch)
         r = nnfx_set_error(err, NNFX_ERR_FORMAT,
                            "metadata nnfx.out_channels = %lld but 'audio_out' has %d channels",
@@ -261,7 +260,7 @@ static nnfx_result load_parsed(nnfx_onnx_model *om, const nnfx_config *cfg, nnfx
     if (r)
         goto fail;
     v = 0;
-    r = meta_int(om, "nnfx.latency", 0, 0, NNFX_ONNX_MAX_TENSOR_ELEMS, &v, err);
+    r = meta_int(om, "nnfx.latency", 0, 0, NX_ONNX_MAX_TENSOR_ELEMS, &v, err);
     if (r)
         goto fail;
     m->latency_meta = (int)v;
@@ -271,7 +270,7 @@ static nnfx_result load_parsed(nnfx_onnx_model *om, const nnfx_config *cfg, nnfx
     r = copy_props(m, om, err);
     if (r)
         goto fail;
-    m->out_tmp = (float *)nnfx__calloc((size_t)m->out_ch * (size_t)m->chunk, sizeof(float));
+    m->out_tmp = (float *)nx_calloc((size_t)m->out_ch * (size_t)m->chunk, sizeof(float));
     if (!m->out_tmp) {
         r = nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
         goto fail;
@@ -290,7 +289,7 @@ fail:
 nnfx_result nnfx_model_load_memory(const void *data, size_t size, const nnfx_config *config,
                                    nnfx_model **out, nnfx_error *err)
 {
-    nnfx_onnx_model om;
+    nx_onnx_model om;
     nnfx_result r;
     if (err) {
         err->code = NNFX_OK;
@@ -302,11 +301,11 @@ nnfx_result nnfx_model_load_memory(const void *data, size_t size, const nnfx_con
     if (!data && size)
         return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "data is NULL");
     memset(&om, 0, sizeof om);
-    r = nnfx_onnx_model_parse((const uint8_t *)data, size, &om, err);
+    r = nx_onnx_model_parse((const uint8_t *)data, size, &om, err);
     if (r)
         return r;
     r = load_parsed(&om, config, out, err);
-    nnfx_onnx_model_free(&om);
+    nx_onnx_model_free(&om);
     return r;
 }
 
@@ -332,19 +331,19 @@ nnfx_result nnfx_model_load_file(const char *path, const nnfx_config *config, nn
         fclose(f);
         return nnfx_set_error(err, NNFX_ERR_LIMIT, "'%s' is larger than 1 GiB", path);
     }
-    buf = (uint8_t *)nnfx__malloc((size_t)n + 1);
+    buf = (uint8_t *)nx_malloc((size_t)n + 1);
     if (!buf) {
         fclose(f);
         return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory reading '%s'", path);
     }
     if (n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n) {
         fclose(f);
-        nnfx__free(buf);
+        nx_free(buf);
         return nnfx_set_error(err, NNFX_ERR_IO, "cannot read '%s'", path);
     }
     fclose(f);
     r = nnfx_model_load_memory(buf, (size_t)n, config, out, err);
-    nnfx__free(buf);
+    nx_free(buf);
     return r;
 }
 
@@ -353,28 +352,28 @@ void nnfx_model_free(nnfx_model *m)
     int i;
     if (!m)
         return;
-    nnfx__free(m->arena);
-    nnfx__free(m->pre);
-    nnfx__free(m->main);
-    nnfx__free(m->v);
-    nnfx__free(m->state_in);
-    nnfx__free(m->state_out);
+    nx_free(m->arena);
+    nx_free(m->pre);
+    nx_free(m->main);
+    nx_free(m->v);
+    nx_free(m->state_in);
+    nx_free(m->state_out);
     if (m->pinfo) {
         for (i = 0; i < m->P; i++) {
-            nnfx__free((void *)m->pinfo[i].name);
-            nnfx__free((void *)m->pinfo[i].unit);
+            nx_free((void *)m->pinfo[i].name);
+            nx_free((void *)m->pinfo[i].unit);
         }
     }
-    nnfx__free(m->pinfo);
-    nnfx__free(m->pvals);
+    nx_free(m->pinfo);
+    nx_free(m->pvals);
     for (i = 0; i < m->nprops; i++) {
-        nnfx__free(m->keys[i]);
-        nnfx__free(m->vals[i]);
+        nx_free(m->keys[i]);
+        nx_free(m->vals[i]);
     }
-    nnfx__free(m->keys);
-    nnfx__free(m->vals);
-    nnfx__free(m->out_tmp);
-    nnfx__free(m);
+    nx_free(m->keys);
+    nx_free(m->vals);
+    nx_free(m->out_tmp);
+    nx_free(m);
 }
 
 /* ------------------------------------------------------------ queries */
@@ -490,13 +489,13 @@ static nnfx_result b64_floats(const char *s, const char *key, float **out, size_
         len--;
         pad++;
     }
-    bytes = (uint8_t *)nnfx__malloc(len * 3 / 4 + 4);
+    bytes = (uint8_t *)nx_malloc(len * 3 / 4 + 4);
     if (!bytes)
         return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
     for (i = 0; i < len; i++) {
         int v = b64val((unsigned char)s[i]);
         if (v < 0) {
-            nnfx__free(bytes);
+            nx_free(bytes);
             return nnfx_set_error(err, NNFX_ERR_FORMAT,
                                   "metadata '%s': invalid base64 character at offset %zu", key, i);
         }
@@ -508,15 +507,15 @@ static nnfx_result b64_floats(const char *s, const char *key, float **out, size_
         }
     }
     if (nb % 4) {
-        nnfx__free(bytes);
+        nx_free(bytes);
         return nnfx_set_error(err, NNFX_ERR_FORMAT,
                               "metadata '%s': %zu bytes is not a whole number of float32", key,
                               nb);
     }
     *count = nb / 4;
-    *out = (float *)nnfx__malloc(*count * sizeof(float) + 1);
+    *out = (float *)nx_malloc(*count * sizeof(float) + 1);
     if (!*out) {
-        nnfx__free(bytes);
+        nx_free(bytes);
         return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
     }
     for (i = 0; i < *count; i++) {
@@ -524,7 +523,7 @@ static nnfx_result b64_floats(const char *s, const char *key, float **out, size_
                      ((uint32_t)bytes[4 * i + 2] << 16) | ((uint32_t)bytes[4 * i + 3] << 24);
         memcpy(&(*out)[i], &u, sizeof u);
     }
-    nnfx__free(bytes);
+    nx_free(bytes);
     return NNFX_OK;
 }
 
@@ -536,8 +535,8 @@ nnfx_result nnfx_model_verify(nnfx_model *m, double *max_abs_error, nnfx_error *
     double tol = 1e-4, maxerr = 0.0;
     long long ll;
     nnfx_result r;
-    const float *inp[NX_MAX_CHANNELS];
-    float *outp[NX_MAX_CHANNELS];
+    const float *inp[NNFX_MAX_CHANNELS];
+    float *outp[NNFX_MAX_CHANNELS];
     int c;
     if (max_abs_error)
         *max_abs_error = 0.0;
@@ -575,8 +574,8 @@ nnfx_result nnfx_model_verify(nnfx_model *m, double *max_abs_error, nnfx_error *
                            "%zu frames", sp, L);
         goto done;
     }
-    got = (float *)nnfx__calloc(nout + 1, sizeof(float));
-    saved = (float *)nnfx__calloc((size_t)m->P + 1, sizeof(float));
+    got = (float *)nx_calloc(nout + 1, sizeof(float));
+    saved = (float *)nx_calloc((size_t)m->P + 1, sizeof(float));
     if (!got || !saved) {
         r = nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
         goto done;
@@ -585,22 +584,22 @@ nnfx_result nnfx_model_verify(nnfx_model *m, double *max_abs_error, nnfx_error *
         saved[i] = m->pvals[i];
     sp = nnfx_model_metadata(m, "nnfx.reference_params");
     if (sp && m->P > 0) {
-        nnfx__json *j = NULL;
-        const nnfx__json *e;
-        r = nnfx__json_parse(sp, strlen(sp), &j, err);
+        nx_json *j = NULL;
+        const nx_json *e;
+        r = nx_json_parse(sp, strlen(sp), &j, err);
         if (r) {
             nnfx_error_prefix(err, "metadata 'nnfx.reference_params': ");
             goto done;
         }
         if (j->type != NNFX_JSON_ARRAY || (int)j->count != m->P) {
-            nnfx__json_free(j);
+            nx_json_free(j);
             r = nnfx_set_error(err, NNFX_ERR_FORMAT,
                                "metadata 'nnfx.reference_params' must list %d numbers", m->P);
             goto done;
         }
         for (i = 0, e = j->child; e; e = e->next, i++) {
             if (e->type != NNFX_JSON_NUMBER) {
-                nnfx__json_free(j);
+                nx_json_free(j);
                 r = nnfx_set_error(err, NNFX_ERR_FORMAT,
                                    "metadata 'nnfx.reference_params' entry %zu is not a number",
                                    i);
@@ -608,7 +607,7 @@ nnfx_result nnfx_model_verify(nnfx_model *m, double *max_abs_error, nnfx_error *
             }
             nnfx_model_set_param(m, (int)i, (float)e->number);
         }
-        nnfx__json_free(j);
+        nx_json_free(j);
     } else {
         for (i = 0; i < (size_t)m->P; i++)
             nnfx_model_set_param(m, (int)i, m->pinfo[i].default_value);
@@ -641,9 +640,9 @@ restore:
         nnfx_model_set_param(m, (int)i, saved[i]);
     nnfx_model_reset(m);
 done:
-    nnfx__free(xin);
-    nnfx__free(xout);
-    nnfx__free(got);
-    nnfx__free(saved);
+    nx_free(xin);
+    nx_free(xout);
+    nx_free(got);
+    nx_free(saved);
     return r;
 }

@@ -4,17 +4,15 @@
  */
 #include "engine.h"
 
-#define PB_MAX_CH 64
-
 NNFX_RT nnfx_result nnfx_model_process_blocks(nnfx_model *m, const float *const *in,
                                               float *const *out, int frames, int block)
 {
-    const float *ip[PB_MAX_CH];
-    float *op[PB_MAX_CH];
+    const float *ip[NNFX_MAX_CHANNELS];
+    float *op[NNFX_MAX_CHANNELS];
     int done, c;
     if (!m || frames < 0 || block < 1 || (frames > 0 && (!in || !out)))
         return NNFX_ERR_INVALID_ARG;
-    if (m->in_ch > PB_MAX_CH || m->out_ch > PB_MAX_CH)
+    if (m->in_ch > NNFX_MAX_CHANNELS || m->out_ch > NNFX_MAX_CHANNELS)
         return NNFX_ERR_LIMIT;
     for (done = 0; done < frames; done += block) {
         int n = frames - done < block ? frames - done : block;

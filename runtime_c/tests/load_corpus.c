@@ -105,11 +105,11 @@ static nnfx_result try_load(const uint8_t *data, size_t size, nnfx_error *err, i
     }
 #else
     {
-        nnfx_onnx_model model;
-        r = nnfx_onnx_model_parse(data, size, &model, err);
+        nx_onnx_model model;
+        r = nx_onnx_model_parse(data, size, &model, err);
         if (r == NNFX_OK) {
-            r = nnfx_onnx_model_check(&model, err);
-            nnfx_onnx_model_free(&model);
+            r = nx_onnx_model_check(&model, err);
+            nx_onnx_model_free(&model);
         }
     }
 #endif
@@ -131,13 +131,13 @@ static int alloc_walk(const char *path)
     for (n = 1; n < 100000000L; n++) {
         nnfx_error err;
         int processed;
-        long before = nnfx__alloc_failures();
+        long before = nx_alloc_failures();
         nnfx_result r;
         memset(&err, 0, sizeof err);
-        nnfx__alloc_fail_at(n);
+        nx_alloc_fail_at(n);
         r = try_load(data, size, &err, &processed);
-        nnfx__alloc_fail_at(0);
-        if (nnfx__alloc_failures() == before) {
+        nx_alloc_fail_at(0);
+        if (nx_alloc_failures() == before) {
             if (r != NNFX_OK) {
                 fprintf(stderr, "FAIL: load without injected failure: %s\n", err.message);
                 bad = 1;

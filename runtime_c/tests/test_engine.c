@@ -197,7 +197,7 @@ static void test_model(const src_model *s)
     /* 2. no allocation while processing (after load, any block size, both modes) */
     for (mode = 0; mode < 2; mode++) {
         nnfx_model *m = mode ? ml : ms;
-        long before = nnfx__alloc_count();
+        long before = nx_alloc_count();
         nnfx_model_reset(m);
         g_libc_calls = 0;
         g_watch = 1;
@@ -208,8 +208,8 @@ static void test_model(const src_model *s)
         nnfx_model_reset(m);
         run(m, x, y, 64, 64);
         g_watch = 0;
-        CHECK(nnfx__alloc_count() == before, "%s: %ld allocations through alloc.c in process",
-              s->label, nnfx__alloc_count() - before);
+        CHECK(nx_alloc_count() == before, "%s: %ld allocations through alloc.c in process",
+              s->label, nx_alloc_count() - before);
         CHECK(g_libc_calls == 0, "%s: %ld libc allocation calls in process", s->label,
               g_libc_calls);
     }
@@ -220,7 +220,7 @@ static void test_model(const src_model *s)
         float dn[MAXCH * 4096];
         long sub_out = 0;
         nx_fpu_state none;
-        int before_ftz = nnfx__fpu_flush_active();
+        int before_ftz = nx_fpu_flush_active();
         for (i = 0; i < MAXCH * 4096; i++)
             dn[i] = (i % 3 ? 1e-39f : -3e-42f) * (float)(1 + i % 7);
         nnfx_model_reset(m);
@@ -230,7 +230,7 @@ static void test_model(const src_model *s)
             run(m, dn, y, 4096, 64);
         t1 = clock();
         CHECK(m->ftz_seen == 1, "%s: flush-to-zero not active inside process", s->label);
-        CHECK(nnfx__fpu_flush_active() == before_ftz, "%s: FPU mode not restored", s->label);
+        CHECK(nx_fpu_flush_active() == before_ftz, "%s: FPU mode not restored", s->label);
         for (i = 0; i < (int)((size_t)inf.out_channels * FRAMES) && i < 4096; i++)
             sub_out += is_subnormal(y[i]);
         CHECK(sub_out == 0, "%s: %ld subnormal outputs", s->label, sub_out);

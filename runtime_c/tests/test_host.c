@@ -613,7 +613,7 @@ static void test_no_alloc(void)
     const float *ip[2];
     float *op[2];
     nnfx_atom a[2];
-    long nn = 0, count0 = nnfx__alloc_count();
+    long nn = 0, count0 = nx_alloc_count();
     int k;
     for (k = 0; k < BLOCK; k++)
         x0[k] = x1[k] = (float)sin(k * 0.1);
@@ -628,7 +628,7 @@ static void test_no_alloc(void)
     msg_ok(h, "reset", 0, a);
     t_counting = 1;
     t_allocs = 0;
-    count0 = nnfx__alloc_count();
+    count0 = nx_alloc_count();
     for (k = 0; k < 400; k++) {
         if (k == 100)
             nnfx_host_set_bypass(h, 1);
@@ -638,9 +638,9 @@ static void test_no_alloc(void)
     }
     nn = t_allocs;
     t_counting = 0;
-    CHECK(nn == 0 && nnfx__alloc_count() == count0,
+    CHECK(nn == 0 && nx_alloc_count() == count0,
           "no malloc/free in 400 process calls with two swaps (libc %ld, nnfx %ld)", nn,
-          nnfx__alloc_count() - count0);
+          nx_alloc_count() - count0);
     drain(h, NNFX_EVENT_LOADED, NULL, 0);
     (void)a;
     nnfx_host_free(h);

@@ -189,7 +189,7 @@ int main(void)
     int pass;
     for (pass = 0; pass < 2; pass++) {
         const char *path;
-        nnfx__kernels_force_portable = pass;
+        nx_kernels_force_portable = pass;
         path = nx_k_level() == NX_K_AVX2   ? "avx2"
                : nx_k_level() == NX_K_NEON ? "neon"
                                            : "portable";
@@ -197,7 +197,7 @@ int main(void)
         test_matvec(path, nx_k_matvec_add);
         test_conv(path);
     }
-    nnfx__kernels_force_portable = 0;
+    nx_kernels_force_portable = 0;
 #if defined(__ARM_NEON) || defined(__ARM_NEON__)
     /* the NEON kernels called directly, and the dispatch must give exactly their results */
     test_activations("neon-direct", nx_k_tanh_neon, nx_k_sigmoid_neon);

@@ -54,14 +54,14 @@ static uint8_t *read_file(const char *path, size_t *size)
     return buf;
 }
 
-static nnfx_result load(const uint8_t *data, size_t size, nnfx_onnx_model *m, nnfx_error *err)
+static nnfx_result load(const uint8_t *data, size_t size, nx_onnx_model *m, nnfx_error *err)
 {
-    nnfx_result r = nnfx_onnx_model_parse(data, size, m, err);
+    nnfx_result r = nx_onnx_model_parse(data, size, m, err);
     if (r)
         return r;
-    r = nnfx_onnx_model_check(m, err);
+    r = nx_onnx_model_check(m, err);
     if (r)
-        nnfx_onnx_model_free(m);
+        nx_onnx_model_free(m);
     return r;
 }
 
@@ -69,7 +69,7 @@ static nnfx_result load(const uint8_t *data, size_t size, nnfx_onnx_model *m, nn
 
 static int str_eq(const char *a, const char *b) { return strcmp(a ? a : "", b ? b : "") == 0; }
 
-static int tensor_eq(const nnfx_onnx_tensor *a, const nnfx_onnx_tensor *b)
+static int tensor_eq(const nx_onnx_tensor *a, const nx_onnx_tensor *b)
 {
     int i;
     if (!str_eq(a->name, b->name) || a->dtype != b->dtype || a->ndim != b->ndim ||
@@ -78,10 +78,10 @@ static int tensor_eq(const nnfx_onnx_tensor *a, const nnfx_onnx_tensor *b)
     for (i = 0; i < a->ndim; i++)
         if (a->dims[i] != b->dims[i])
             return 0;
-    return memcmp(a->data, b->data, (size_t)a->count * nnfx_onnx_dtype_size(a->dtype)) == 0;
+    return memcmp(a->data, b->data, (size_t)a->count * nx_onnx_dtype_size(a->dtype)) == 0;
 }
 
-static int attr_eq(const nnfx_onnx_attr *a, const nnfx_onnx_attr *b)
+static int attr_eq(const nx_onnx_attr *a, const nx_onnx_attr *b)
 {
     size_t k;
     if (!str_eq(a->name, b->name) || a->type != b->type)
@@ -106,7 +106,7 @@ static int attr_eq(const nnfx_onnx_attr *a, const nnfx_onnx_attr *b)
     return 0;
 }
 
-static int vi_eq(const nnfx_onnx_value_info *a, const nnfx_onnx_value_info *b)
+static int vi_eq(const nx_onnx_value_info *a, const nx_onnx_value_info *b)
 {
     int i;
     if (!str_eq(a->name, b->name) || a->elem_type != b->elem_type || a->ndim != b->ndim)
@@ -118,7 +118,7 @@ static int vi_eq(const nnfx_onnx_value_info *a, const nnfx_onnx_value_info *b)
 }
 
 /* Returns NULL when equal, else a description of the first difference. */
-static const char *model_diff(const nnfx_onnx_model *a, const nnfx_onnx_model *b)
+static const char *model_diff(const nx_onnx_model *a, const nx_onnx_model *b)
 {
     static char why[256];
     int i, j;
@@ -129,7 +129,7 @@ static const char *model_diff(const nnfx_onnx_model *a, const nnfx_onnx_model *b
         a->n_value_infos != b->n_value_infos || a->n_props != b->n_props)
         return "counts";
     for (i = 0; i < a->n_nodes; i++) {
-        const nnfx_onnx_node *x = &a->nodes[i], *y = &b->nodes[i];
+        const nx_onnx_node *x = &a->nodes[i], *y = &b->nodes[i];
         snprintf(why, sizeof why, "node %d '%s'", i, x->name);
         if (!str_eq(x->name, y->name) || !str_eq(x->op_type, y->op_type) ||
             !str_eq(x->domain, y->domain) || x->n_inputs != y->n_inputs ||
@@ -166,7 +166,7 @@ static const char *model_diff(const nnfx_onnx_model *a, const nnfx_onnx_model *b
 
 /* ---- dump: a canonical text form that the pytest side rebuilds with the onnx package ---- */
 
-static double tensor_sum(const nnfx_onnx_tensor *t)
+static double tensor_sum(const nx_onnx_tensor *t)
 {
     double s = 0;
     int64_t k;
@@ -183,7 +183,7 @@ static double tensor_sum(const nnfx_onnx_tensor *t)
     return s;
 }
 
-static void dump_tensor(const nnfx_onnx_tensor *t)
+static void dump_tensor(const nx_onnx_tensor *t)
 {
     int i;
     printf("tensor %s dtype=%d dims=[", t->name, (int)t->dtype);
@@ -192,7 +192,7 @@ static void dump_tensor(const nnfx_onnx_tensor *t)
     printf("] sum=%.17g\n", tensor_sum(t));
 }
 
-static void dump(const nnfx_onnx_model *m)
+static void dump(const nx_onnx_model *m)
 {
     int i, j;
     size_t k;
@@ -212,7 +212,7 @@ static void dump(const nnfx_onnx_model *m)
     for (i = 0; i < m->n_initializers; i++)
         dump_tensor(&m->initializers[i]);
     for (i = 0; i < m->n_nodes; i++) {
-        const nnfx_onnx_node *n = &m->nodes[i];
+        const nx_onnx_node *n = &m->nodes[i];
         printf("node %s op=%s in=", n->name, n->op_type);
         for (j = 0; j < n->n_inputs; j++)
             printf("%s%s", j ? "," : "", n->inputs[j]);
@@ -221,7 +221,7 @@ static void dump(const nnfx_onnx_model *m)
             printf("%s%s", j ? "," : "", n->outputs[j]);
         printf("\n");
         for (j = 0; j < n->n_attrs; j++) {
-            const nnfx_onnx_attr *a = &n->attrs[j];
+            const nx_onnx_attr *a = &n->attrs[j];
             printf("  attr %s type=%d", a->name, a->type);
             switch (a->type) {
             case NNFX_ATTR_FLOAT: printf(" f=%.9g", a->f); break;
@@ -256,7 +256,7 @@ static void dump(const nnfx_onnx_model *m)
 /* Parse bytes that must fail with a message containing frag. */
 static void expect_fail(const uint8_t *data, size_t size, const char *frag, const char *label)
 {
-    nnfx_onnx_model m;
+    nx_onnx_model m;
     nnfx_error err;
     nnfx_result r;
     memset(&err, 0, sizeof err);
@@ -268,9 +268,9 @@ static void expect_fail(const uint8_t *data, size_t size, const char *frag, cons
 }
 
 /* A small hand-built model: X -> Relu -> Y with a float initializer W and a Mul. */
-static void fill_small(nnfx_onnx_model *m, nnfx_onnx_node *nodes, nnfx_onnx_tensor *w,
-                       nnfx_onnx_value_info *io, nnfx_onnx_prop *prop, char **strs,
-                       nnfx_onnx_attr *attrs, float *wdata, int64_t *ints)
+static void fill_small(nx_onnx_model *m, nx_onnx_node *nodes, nx_onnx_tensor *w,
+                       nx_onnx_value_info *io, nx_onnx_prop *prop, char **strs,
+                       nx_onnx_attr *attrs, float *wdata, int64_t *ints)
 {
     memset(m, 0, sizeof *m);
     m->ir_version = 8;
@@ -341,12 +341,12 @@ static void fill_small(nnfx_onnx_model *m, nnfx_onnx_node *nodes, nnfx_onnx_tens
 
 static void unit_tests(void)
 {
-    nnfx_onnx_model src, back;
-    nnfx_onnx_node nodes[2], tmp;
-    nnfx_onnx_tensor w;
-    nnfx_onnx_value_info io[2];
-    nnfx_onnx_prop prop;
-    nnfx_onnx_attr attrs[2];
+    nx_onnx_model src, back;
+    nx_onnx_node nodes[2], tmp;
+    nx_onnx_tensor w;
+    nx_onnx_value_info io[2];
+    nx_onnx_prop prop;
+    nx_onnx_attr attrs[2];
     char *strs[5] = {(char *)"X", (char *)"W", (char *)"T", (char *)"Y", (char *)""};
     float wdata[2];
     int64_t ints[2];
@@ -358,29 +358,29 @@ static void unit_tests(void)
 
     /* Writer -> reader round trip of a hand-built model. */
     fill_small(&src, nodes, &w, io, &prop, strs, attrs, wdata, ints);
-    r = nnfx_onnx_model_serialize(&src, &bytes, &size, &err);
+    r = nx_onnx_model_serialize(&src, &bytes, &size, &err);
     CHECK(r == NNFX_OK, "serialize: %s", err.message);
     r = load(bytes, size, &back, &err);
     CHECK(r == NNFX_OK, "parse of written model: %s", err.message);
     if (r == NNFX_OK) {
         d = model_diff(&src, &back);
         CHECK(d == NULL, "round trip differs at %s", d ? d : "");
-        CHECK(nnfx_onnx_initializer_find(&back, "W") != NULL, "initializer lookup");
-        CHECK(nnfx_onnx_initializer_find(&back, "nope") == NULL, "initializer lookup absent");
-        CHECK(nnfx_onnx_attr_find(&back.nodes[0], "alpha") &&
-                  nnfx_onnx_attr_find(&back.nodes[0], "alpha")->f == 0.25f,
+        CHECK(nx_onnx_initializer_find(&back, "W") != NULL, "initializer lookup");
+        CHECK(nx_onnx_initializer_find(&back, "nope") == NULL, "initializer lookup absent");
+        CHECK(nx_onnx_attr_find(&back.nodes[0], "alpha") &&
+                  nx_onnx_attr_find(&back.nodes[0], "alpha")->f == 0.25f,
               "attr lookup");
-        CHECK(str_eq(nnfx_onnx_prop_get(&back, "nnfx.name"), "unit test"), "prop lookup");
-        CHECK(nnfx_onnx_prop_get(&back, "nnfx.none") == NULL, "prop lookup absent");
-        nnfx_onnx_model_free(&back);
+        CHECK(str_eq(nx_onnx_prop_get(&back, "nnfx.name"), "unit test"), "prop lookup");
+        CHECK(nx_onnx_prop_get(&back, "nnfx.none") == NULL, "prop lookup absent");
+        nx_onnx_model_free(&back);
     }
 
     /* Every truncation of a valid file is refused cleanly (or, at field boundaries where
      * the rest is still a valid model, accepted) and never crashes. */
     for (cut = 0; cut < size; cut++) {
-        nnfx_onnx_model m;
+        nx_onnx_model m;
         if (load(bytes, cut, &m, &err) == NNFX_OK)
-            nnfx_onnx_model_free(&m);
+            nx_onnx_model_free(&m);
         else
             CHECK(err.message[0] != '\0', "truncation at %zu: empty message", cut);
     }
@@ -392,13 +392,13 @@ static void unit_tests(void)
     tmp = nodes[0];
     nodes[0] = nodes[1];
     nodes[1] = tmp;
-    r = nnfx_onnx_model_validate(&src, &err);
+    r = nx_onnx_model_validate(&src, &err);
     CHECK(r == NNFX_ERR_FORMAT && strstr(err.message, "topological"), "validate order: %s",
           err.message);
-    r = nnfx_onnx_model_toposort(&src, &err);
+    r = nx_onnx_model_toposort(&src, &err);
     CHECK(r == NNFX_OK && str_eq(src.nodes[0].name, "mul") && str_eq(src.nodes[1].name, "relu"),
           "toposort reorders: %s", err.message);
-    CHECK(nnfx_onnx_model_validate(&src, &err) == NNFX_OK, "validate after sort: %s",
+    CHECK(nx_onnx_model_validate(&src, &err) == NNFX_OK, "validate after sort: %s",
           err.message);
 
     /* A cycle: T = Mul(X, Y), Y = Relu(T). */
@@ -406,7 +406,7 @@ static void unit_tests(void)
     {
         char *cyc_in[2] = {(char *)"X", (char *)"Y"};
         nodes[0].inputs = cyc_in;
-        r = nnfx_onnx_model_check(&src, &err);
+        r = nx_onnx_model_check(&src, &err);
         CHECK(r == NNFX_ERR_FORMAT && strstr(err.message, "cycle"), "cycle: %s", err.message);
     }
     /* Dangling input. */
@@ -414,7 +414,7 @@ static void unit_tests(void)
     {
         char *dang[2] = {(char *)"X", (char *)"nowhere"};
         nodes[0].inputs = dang;
-        r = nnfx_onnx_model_check(&src, &err);
+        r = nx_onnx_model_check(&src, &err);
         CHECK(r == NNFX_ERR_FORMAT && strstr(err.message, "'nowhere'") &&
                   strstr(err.message, "node 'mul'"),
               "dangling: %s", err.message);
@@ -424,7 +424,7 @@ static void unit_tests(void)
     {
         char *odd[2] = {(char *)"X", (char *)"a\nb\xff\xc3\xa9"};
         nodes[0].inputs = odd;
-        r = nnfx_onnx_model_check(&src, &err);
+        r = nx_onnx_model_check(&src, &err);
         CHECK(r == NNFX_ERR_FORMAT && strstr(err.message, "'a?b?\xc3\xa9'") &&
                   !strchr(err.message, '\n'),
               "odd name: %s", err.message);
@@ -445,10 +445,10 @@ static void unit_tests(void)
     /* Too many attributes on a node: refused by the reader (and by validate). */
     fill_small(&src, nodes, &w, io, &prop, strs, attrs, wdata, ints);
     {
-        static nnfx_onnx_attr many[NNFX_ONNX_MAX_ATTRS + 1];
-        static char names[NNFX_ONNX_MAX_ATTRS + 1][16];
+        static nx_onnx_attr many[NX_ONNX_MAX_ATTRS + 1];
+        static char names[NX_ONNX_MAX_ATTRS + 1][16];
         int k;
-        for (k = 0; k <= NNFX_ONNX_MAX_ATTRS; k++) {
+        for (k = 0; k <= NX_ONNX_MAX_ATTRS; k++) {
             snprintf(names[k], sizeof names[k], "a%d", k);
             memset(&many[k], 0, sizeof many[k]);
             many[k].name = names[k];
@@ -456,11 +456,11 @@ static void unit_tests(void)
             many[k].i = k;
         }
         nodes[1].attrs = many;
-        nodes[1].n_attrs = NNFX_ONNX_MAX_ATTRS + 1;
-        r = nnfx_onnx_model_validate(&src, &err);
+        nodes[1].n_attrs = NX_ONNX_MAX_ATTRS + 1;
+        r = nx_onnx_model_validate(&src, &err);
         CHECK(r == NNFX_ERR_LIMIT && strstr(err.message, "attributes"), "validate attrs: %s",
               err.message);
-        if (nnfx_onnx_model_serialize(&src, &bytes, &size, &err) == NNFX_OK) {
+        if (nx_onnx_model_serialize(&src, &bytes, &size, &err) == NNFX_OK) {
             expect_fail(bytes, size, "257 attributes, at most 256", "many attributes");
             free(bytes);
             bytes = NULL;
@@ -469,24 +469,24 @@ static void unit_tests(void)
     /* Required inputs (ONNX operator definitions): Mul with one input, Relu with "". */
     fill_small(&src, nodes, &w, io, &prop, strs, attrs, wdata, ints);
     nodes[0].n_inputs = 1;
-    r = nnfx_onnx_model_check(&src, &err);
+    r = nx_onnx_model_check(&src, &err);
     CHECK(r == NNFX_ERR_FORMAT && strstr(err.message, "node 'mul' (Mul) needs 2 inputs, has 1"),
           "arity: %s", err.message);
     fill_small(&src, nodes, &w, io, &prop, strs, attrs, wdata, ints);
     nodes[1].inputs = strs + 4; /* "" */
-    r = nnfx_onnx_model_check(&src, &err);
+    r = nx_onnx_model_check(&src, &err);
     CHECK(r == NNFX_ERR_FORMAT && strstr(err.message, "input 0 is required but empty"),
           "empty required input: %s", err.message);
     /* Output produced twice. */
     fill_small(&src, nodes, &w, io, &prop, strs, attrs, wdata, ints);
     nodes[1].outputs = strs + 2; /* relu also writes T */
-    r = nnfx_onnx_model_check(&src, &err);
+    r = nx_onnx_model_check(&src, &err);
     CHECK(r == NNFX_ERR_FORMAT && strstr(err.message, "produced twice"), "dup output: %s",
           err.message);
     /* Graph output not produced. */
     fill_small(&src, nodes, &w, io, &prop, strs, attrs, wdata, ints);
     io[1].name = (char *)"Z";
-    r = nnfx_onnx_model_check(&src, &err);
+    r = nx_onnx_model_check(&src, &err);
     CHECK(r == NNFX_ERR_FORMAT && strstr(err.message, "'Z'"), "unproduced output: %s",
           err.message);
 
@@ -521,23 +521,23 @@ static void unit_tests(void)
     }
     /* Allocation failure walk on the hand-built model's bytes. */
     fill_small(&src, nodes, &w, io, &prop, strs, attrs, wdata, ints);
-    if (nnfx_onnx_model_serialize(&src, &bytes, &size, &err) == NNFX_OK) {
+    if (nx_onnx_model_serialize(&src, &bytes, &size, &err) == NNFX_OK) {
         long n;
         for (n = 1; n < 10000; n++) {
-            nnfx_onnx_model m;
-            long before = nnfx__alloc_failures();
-            nnfx__alloc_fail_at(n);
+            nx_onnx_model m;
+            long before = nx_alloc_failures();
+            nx_alloc_fail_at(n);
             r = load(bytes, size, &m, &err);
-            nnfx__alloc_fail_at(0);
-            if (nnfx__alloc_failures() == before) { /* nothing failed: done */
+            nx_alloc_fail_at(0);
+            if (nx_alloc_failures() == before) { /* nothing failed: done */
                 CHECK(r == NNFX_OK, "no injected failure yet load failed: %s", err.message);
                 if (r == NNFX_OK)
-                    nnfx_onnx_model_free(&m);
+                    nx_onnx_model_free(&m);
                 break;
             }
             CHECK(r == NNFX_ERR_NOMEM, "alloc %ld failed but result %d (%s)", n, r, err.message);
             if (r == NNFX_OK)
-                nnfx_onnx_model_free(&m);
+                nx_onnx_model_free(&m);
         }
         free(bytes);
     }
@@ -548,20 +548,20 @@ static int alloc_walk(const uint8_t *data, size_t size)
     long n;
     nnfx_error err;
     for (n = 1; n < 10000000; n++) {
-        nnfx_onnx_model m;
+        nx_onnx_model m;
         uint8_t *out = NULL;
         size_t out_size;
-        long before = nnfx__alloc_failures();
+        long before = nx_alloc_failures();
         nnfx_result r;
-        nnfx__alloc_fail_at(n);
+        nx_alloc_fail_at(n);
         r = load(data, size, &m, &err);
         if (r == NNFX_OK) {
-            r = nnfx_onnx_model_serialize(&m, &out, &out_size, &err);
-            nnfx__free(out);
-            nnfx_onnx_model_free(&m);
+            r = nx_onnx_model_serialize(&m, &out, &out_size, &err);
+            nx_free(out);
+            nx_onnx_model_free(&m);
         }
-        nnfx__alloc_fail_at(0);
-        if (nnfx__alloc_failures() == before) {
+        nx_alloc_fail_at(0);
+        if (nx_alloc_failures() == before) {
             CHECK(r == NNFX_OK, "complete run failed: %s", err.message);
             printf("allocation points walked: %ld\n", n - 1);
             return 0;
@@ -585,7 +585,7 @@ int main(int argc, char **argv)
 {
     uint8_t *data = NULL;
     size_t size = 0;
-    nnfx_onnx_model m, back;
+    nx_onnx_model m, back;
     nnfx_error err;
     const char *mode = argc > 1 ? argv[1] : "";
 
@@ -613,7 +613,7 @@ int main(int argc, char **argv)
             return 1;
         }
         dump(&m);
-        nnfx_onnx_model_free(&m);
+        nx_onnx_model_free(&m);
     } else if (strcmp(mode, "roundtrip") == 0 && argc > 3) {
         uint8_t *out = NULL;
         size_t out_size = 0;
@@ -624,7 +624,7 @@ int main(int argc, char **argv)
             free(data);
             return 1;
         }
-        CHECK(nnfx_onnx_model_serialize(&m, &out, &out_size, &err) == NNFX_OK, "serialize: %s",
+        CHECK(nx_onnx_model_serialize(&m, &out, &out_size, &err) == NNFX_OK, "serialize: %s",
               err.message);
         f = fopen(argv[3], "wb");
         CHECK(f && fwrite(out, 1, out_size, f) == out_size, "write %s", argv[3]);
@@ -634,15 +634,15 @@ int main(int argc, char **argv)
         if (!failures) {
             d = model_diff(&m, &back);
             CHECK(d == NULL, "round trip differs at %s", d ? d : "");
-            nnfx_onnx_model_free(&back);
+            nx_onnx_model_free(&back);
         }
         printf("roundtrip %zu -> %zu bytes\n", size, out_size);
-        nnfx__free(out);
-        nnfx_onnx_model_free(&m);
+        nx_free(out);
+        nx_onnx_model_free(&m);
     } else if (strcmp(mode, "expect") == 0 && argc > 3) {
         nnfx_result r = load(data, size, &m, &err);
         if (r == NNFX_OK) {
-            nnfx_onnx_model_free(&m);
+            nx_onnx_model_free(&m);
             fprintf(stderr, "FAIL: %s loaded, expected an error containing '%s'\n", argv[2],
                     argv[3]);
             failures++;
@@ -662,7 +662,7 @@ int main(int argc, char **argv)
                 failures++;
                 break;
             }
-            nnfx_onnx_model_free(&m);
+            nx_onnx_model_free(&m);
         }
         t1 = now_s();
         printf("parse+check %zu bytes: %.1f us mean CPU time over %d runs\n", size,

@@ -24,7 +24,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from nnfx import boards
+from nnfx import boards, runtime_sources
 from nnfx.errors import NnfxError
 
 HELP = "deploy a model to a Bela board (project folder) or a Raspberry Pi pedal (over ssh)"
@@ -146,7 +146,8 @@ def write_bela_project(root: Path, model: str, info: dict, out: Path, name: str)
     put("nnfx_bela_config.h", _bela_config(info, "model.onnx").encode())
     put("model.onnx", Path(model).read_bytes())
     rt = root / "runtime_c"
-    for src in sorted((rt / "include").glob("*.h")) + sorted((rt / "src").glob("*.[ch]")):
+    # flat, as Bela's make wants it: runtime_c's names are unique and include by bare name
+    for src in runtime_sources.headers(rt) + runtime_sources.sources(rt):
         put(src.name, src.read_bytes())
     script = (
         "#!/bin/sh\n"
@@ -200,6 +201,7 @@ def deploy_bela(args: argparse.Namespace) -> int:
 def _stage_rpi(root: Path, model: str, stage: Path) -> None:
     for sub in ("include", "src"):
         shutil.copytree(root / "runtime_c" / sub, stage / "runtime_c" / sub)
+    shutil.copy2(root / "runtime_c" / "sources.mk", stage / "runtime_c" / "sources.mk")
     rpi = stage / "boards" / "rpi"
     rpi.mkdir(parents=True)
     for f in (root / "boards" / "rpi").iterdir():

@@ -2,13 +2,13 @@
  * onnx_model.h - the in-memory form of an ONNX file, as read by onnx_reader.c
  * and written by onnx_writer.c. Internal to runtime_c.
  *
- * Everything here is owned by the nnfx_onnx_model and released by
- * nnfx_onnx_model_free(). Strings are NUL-terminated copies. Tensor data is
+ * Everything here is owned by the nx_onnx_model and released by
+ * nx_onnx_model_free(). Strings are NUL-terminated copies. Tensor data is
  * always converted to host byte order and stored in `data` (raw_data and the
  * typed repeated fields of TensorProto are both accepted on reading).
  */
-#ifndef NNFX_ONNX_MODEL_H
-#define NNFX_ONNX_MODEL_H
+#ifndef NX_ONNX_MODEL_H
+#define NX_ONNX_MODEL_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -36,7 +36,7 @@ typedef struct {
     int64_t dims[NNFX_MAX_DIMS];
     int64_t count;                  /* product of dims (1 for a scalar) */
     void *data;                     /* count elements of dtype, host order, 16-byte aligned */
-} nnfx_onnx_tensor;
+} nx_onnx_tensor;
 
 /* AttributeProto.AttributeType values. */
 enum {
@@ -56,12 +56,12 @@ typedef struct {
     int64_t i;
     char *s;                        /* STRING (bytes, NUL-terminated copy) */
     size_t s_len;
-    nnfx_onnx_tensor *t;            /* TENSOR */
+    nx_onnx_tensor *t;            /* TENSOR */
     float *floats;                  /* FLOATS */
     int64_t *ints;                  /* INTS */
     char **strings;                 /* STRINGS */
     size_t n;                       /* element count of FLOATS/INTS/STRINGS */
-} nnfx_onnx_attr;
+} nx_onnx_attr;
 
 typedef struct {
     char *name;                     /* may be "" */
@@ -70,8 +70,8 @@ typedef struct {
     int n_inputs, n_outputs, n_attrs;
     char **inputs;                  /* "" marks an omitted optional input */
     char **outputs;
-    nnfx_onnx_attr *attrs;
-} nnfx_onnx_node;
+    nx_onnx_attr *attrs;
+} nx_onnx_node;
 
 /* A graph input or output (ValueInfoProto with a tensor type). */
 typedef struct {
@@ -79,12 +79,12 @@ typedef struct {
     int32_t elem_type;
     int ndim;                       /* -1 when the shape is absent */
     int64_t dims[NNFX_MAX_DIMS];    /* -1 for a symbolic/unknown dimension */
-} nnfx_onnx_value_info;
+} nx_onnx_value_info;
 
 typedef struct {
     char *key;
     char *value;
-} nnfx_onnx_prop;
+} nx_onnx_prop;
 
 typedef struct {
     int64_t ir_version;
@@ -92,57 +92,57 @@ typedef struct {
     char *producer_name;
     char *graph_name;
     int n_nodes, n_initializers, n_inputs, n_outputs, n_value_infos, n_props;
-    nnfx_onnx_node *nodes;          /* in file order (topological per the ONNX spec, re-checked later) */
-    nnfx_onnx_tensor *initializers;
-    nnfx_onnx_value_info *inputs;   /* graph inputs that are not initializers */
-    nnfx_onnx_value_info *outputs;
-    nnfx_onnx_value_info *value_infos;
-    nnfx_onnx_prop *props;          /* metadata_props */
-} nnfx_onnx_model;
+    nx_onnx_node *nodes;          /* in file order (topological per the ONNX spec, re-checked later) */
+    nx_onnx_tensor *initializers;
+    nx_onnx_value_info *inputs;   /* graph inputs that are not initializers */
+    nx_onnx_value_info *outputs;
+    nx_onnx_value_info *value_infos;
+    nx_onnx_prop *props;          /* metadata_props */
+} nx_onnx_model;
 
 /* Safety limits applied while reading untrusted files. */
-#define NNFX_ONNX_MAX_NODES 100000
-#define NNFX_ONNX_MAX_TENSOR_ELEMS (256 * 1024 * 1024 / 4)
-#define NNFX_ONNX_MAX_NAME 4096
-#define NNFX_ONNX_MAX_NESTING 16
-#define NNFX_ONNX_MAX_ATTRS 256         /* attributes per node (ONNX ops have a dozen at most) */
+#define NX_ONNX_MAX_NODES 100000
+#define NX_ONNX_MAX_TENSOR_ELEMS (256 * 1024 * 1024 / 4)
+#define NX_ONNX_MAX_NAME 4096
+#define NX_ONNX_MAX_NESTING 16
+#define NX_ONNX_MAX_ATTRS 256         /* attributes per node (ONNX ops have a dozen at most) */
 
 /* Parse a serialized ModelProto. On failure, frees everything and fills err. */
-nnfx_result nnfx_onnx_model_parse(const uint8_t *data, size_t size, nnfx_onnx_model *out,
+nnfx_result nx_onnx_model_parse(const uint8_t *data, size_t size, nx_onnx_model *out,
                                   nnfx_error *err);
-void nnfx_onnx_model_free(nnfx_onnx_model *model);
+void nx_onnx_model_free(nx_onnx_model *model);
 
 /* Serialize a model (opset, ir_version, graph, metadata_props). *out_data comes from
- * nnfx__malloc (alloc.h; plain malloc underneath, so free() or nnfx__free() release it). */
-nnfx_result nnfx_onnx_model_serialize(const nnfx_onnx_model *model, uint8_t **out_data,
+ * nx_malloc (alloc.h; plain malloc underneath, so free() or nx_free() release it). */
+nnfx_result nx_onnx_model_serialize(const nx_onnx_model *model, uint8_t **out_data,
                                       size_t *out_size, nnfx_error *err);
 
 /* Bytes per element of a supported NNFX_DT_* type; 0 for types nnfx does not read. */
-size_t nnfx_onnx_dtype_size(int32_t dtype);
+size_t nx_onnx_dtype_size(int32_t dtype);
 /* "float32", "int64", ... ("unknown" outside the ONNX enum). */
-const char *nnfx_onnx_dtype_name(int32_t dtype);
+const char *nx_onnx_dtype_name(int32_t dtype);
 
 /*
  * Graph checks (onnx_validate.c), to run after parsing and before planning:
- *   nnfx_onnx_model_toposort: reorders model->nodes so that every node comes after the
+ *   nx_onnx_model_toposort: reorders model->nodes so that every node comes after the
  *     producers of its inputs (stable: a file already in order is left unchanged). Refuses
  *     inputs that nothing produces (naming node and input), names produced twice, and
  *     cycles (naming a node on the cycle).
- *   nnfx_onnx_model_validate: checks, without changing anything, that every node input is
+ *   nx_onnx_model_validate: checks, without changing anything, that every node input is
  *     a graph input, an initializer or an output of an EARLIER node; no name is produced
  *     twice (by nodes, graph inputs or initializers); every graph output is produced; nodes
  *     have an op_type and at least one output; attribute names are unique per node;
  *     graph inputs/outputs are tensors with at most NNFX_MAX_DIMS dims.
- *   nnfx_onnx_model_check: toposort then validate (what the loader calls).
+ *   nx_onnx_model_check: toposort then validate (what the loader calls).
  */
-nnfx_result nnfx_onnx_model_toposort(nnfx_onnx_model *model, nnfx_error *err);
-nnfx_result nnfx_onnx_model_validate(const nnfx_onnx_model *model, nnfx_error *err);
-nnfx_result nnfx_onnx_model_check(nnfx_onnx_model *model, nnfx_error *err);
+nnfx_result nx_onnx_model_toposort(nx_onnx_model *model, nnfx_error *err);
+nnfx_result nx_onnx_model_validate(const nx_onnx_model *model, nnfx_error *err);
+nnfx_result nx_onnx_model_check(nx_onnx_model *model, nnfx_error *err);
 
 /* Lookups (NULL when absent). */
-const char *nnfx_onnx_prop_get(const nnfx_onnx_model *model, const char *key);
-const nnfx_onnx_tensor *nnfx_onnx_initializer_find(const nnfx_onnx_model *model, const char *name);
-const nnfx_onnx_attr *nnfx_onnx_attr_find(const nnfx_onnx_node *node, const char *name);
+const char *nx_onnx_prop_get(const nx_onnx_model *model, const char *key);
+const nx_onnx_tensor *nx_onnx_initializer_find(const nx_onnx_model *model, const char *name);
+const nx_onnx_attr *nx_onnx_attr_find(const nx_onnx_node *node, const char *name);
 
 /* printf-style error helper shared by the runtime: sets err->code and message. Returns code. */
 nnfx_result nnfx_set_error(nnfx_error *err, nnfx_result code, const char *fmt, ...)
@@ -160,4 +160,4 @@ nnfx_result nnfx_error_prefix(nnfx_error *err, const char *fmt, ...)
 /* code = NNFX_OK, empty message. */
 void nnfx_error_clear(nnfx_error *err);
 
-#endif /* NNFX_ONNX_MODEL_H */
+#endif /* NX_ONNX_MODEL_H */

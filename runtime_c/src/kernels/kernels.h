@@ -23,7 +23,7 @@
 enum { NX_K_PORTABLE = 0, NX_K_AVX2 = 2, NX_K_NEON = 3 };
 
 /* Test hook: non-zero forces the portable path. */
-extern int nnfx__kernels_force_portable;
+extern int nx_kernels_force_portable;
 int nx_k_level(void);
 
 void nx_k_tanh(float *y, const float *x, int64_t n);

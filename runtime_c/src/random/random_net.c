@@ -448,7 +448,7 @@ nnfx_result nnfx_random_layer_weights(const nnfx_random_recipe *r, int layer, fl
     }
     case NNFX_INIT_ORTHOGONAL: {
         long rows = cout, cols = fan_in;
-        double *m = (double *)nnfx__malloc((size_t)n * sizeof(double));
+        double *m = (double *)nx_malloc((size_t)n * sizeof(double));
         if (!m)
             return nnfx_set_error(err, NNFX_ERR_NOMEM,
                                   "random: out of memory for layer %d's orthogonal init", layer);
@@ -460,7 +460,7 @@ nnfx_result nnfx_random_layer_weights(const nnfx_random_recipe *r, int layer, fl
             orthonormalise(m, cols, rows, 1, cols); /* columns are the vectors */
         for (j = 0; j < n; j++)
             weight[j] = (float)m[j];
-        nnfx__free(m);
+        nx_free(m);
         break;
     }
     case NNFX_INIT_DIRAC:

@@ -1,5 +1,5 @@
 /*
- * onnx_writer.c - serialize an nnfx_onnx_model as an ONNX ModelProto (internal).
+ * onnx_writer.c - serialize an nx_onnx_model as an ONNX ModelProto (internal).
  *
  * Writes ir_version, producer_name, opset_import, the graph (nodes with their
  * attributes, initializers as raw_data in little-endian order, inputs and
@@ -43,7 +43,7 @@ static int reserve(wbuf *b, size_t extra)
         }
         cap *= 2;
     }
-    p = (uint8_t *)nnfx__realloc(b->data, cap);
+    p = (uint8_t *)nx_realloc(b->data, cap);
     if (!p) {
         b->failed = 1;
         return -1;
@@ -139,9 +139,9 @@ static int host_is_little_endian(void)
     return *(const uint8_t *)&one == 1;
 }
 
-static void put_tensor(wbuf *b, uint32_t field, const nnfx_onnx_tensor *t)
+static void put_tensor(wbuf *b, uint32_t field, const nx_onnx_tensor *t)
 {
-    size_t start = sub_begin(b), esize = nnfx_onnx_dtype_size(t->dtype), nbytes, k;
+    size_t start = sub_begin(b), esize = nx_onnx_dtype_size(t->dtype), nbytes, k;
     int i;
     for (i = 0; i < t->ndim; i++)
         put_int(b, 1, t->dims[i]);
@@ -164,7 +164,7 @@ static void put_tensor(wbuf *b, uint32_t field, const nnfx_onnx_tensor *t)
     sub_end(b, field, start);
 }
 
-static void put_attr(wbuf *b, const nnfx_onnx_attr *a)
+static void put_attr(wbuf *b, const nx_onnx_attr *a)
 {
     size_t start = sub_begin(b), k;
     put_str(b, 1, a->name);
@@ -193,7 +193,7 @@ static void put_attr(wbuf *b, const nnfx_onnx_attr *a)
     sub_end(b, 5, start);
 }
 
-static void put_node(wbuf *b, const nnfx_onnx_node *n)
+static void put_node(wbuf *b, const nx_onnx_node *n)
 {
     size_t start = sub_begin(b);
     int i;
@@ -211,7 +211,7 @@ static void put_node(wbuf *b, const nnfx_onnx_node *n)
     sub_end(b, 1, start);
 }
 
-static void put_value_info(wbuf *b, uint32_t field, const nnfx_onnx_value_info *v)
+static void put_value_info(wbuf *b, uint32_t field, const nx_onnx_value_info *v)
 {
     size_t start = sub_begin(b), type_start, tt_start, shape_start, dim_start;
     int i;
@@ -234,7 +234,7 @@ static void put_value_info(wbuf *b, uint32_t field, const nnfx_onnx_value_info *
     sub_end(b, field, start);
 }
 
-nnfx_result nnfx_onnx_model_serialize(const nnfx_onnx_model *m, uint8_t **out_data,
+nnfx_result nx_onnx_model_serialize(const nx_onnx_model *m, uint8_t **out_data,
                                       size_t *out_size, nnfx_error *err)
 {
     wbuf b;
@@ -246,8 +246,8 @@ nnfx_result nnfx_onnx_model_serialize(const nnfx_onnx_model *m, uint8_t **out_da
     *out_data = NULL;
     *out_size = 0;
     for (i = 0; i < m->n_initializers; i++) {
-        const nnfx_onnx_tensor *t = &m->initializers[i];
-        if (!nnfx_onnx_dtype_size(t->dtype) || t->count < 0 || (t->count && !t->data))
+        const nx_onnx_tensor *t = &m->initializers[i];
+        if (!nx_onnx_dtype_size(t->dtype) || t->count < 0 || (t->count && !t->data))
             return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
                                   "serialize: initializer '%.200s' has type %d or no data",
                                   t->name ? t->name : "", (int)t->dtype);
@@ -280,7 +280,7 @@ nnfx_result nnfx_onnx_model_serialize(const nnfx_onnx_model *m, uint8_t **out_da
         sub_end(&b, 14, start);
     }
     if (b.failed) {
-        nnfx__free(b.data);
+        nx_free(b.data);
         return nnfx_set_error(err, NNFX_ERR_NOMEM, "serialize: out of memory");
     }
     *out_data = b.data;

@@ -6,7 +6,7 @@
 
 #include "alloc.h"
 
-static size_t hash_name(const nnfx__names *t, const char *s)
+static size_t hash_name(const nx_names *t, const char *s)
 {
     /* FNV-1a (32-bit) from a per-table basis. Lookups and every result are independent of
      * the basis; only the probe lengths change, so names crafted to collide for one basis
@@ -26,7 +26,7 @@ static size_t hash_name(const nnfx__names *t, const char *s)
     return (size_t)h;
 }
 
-int nnfx__names_init(nnfx__names *t, size_t expected)
+int nx_names_init(nx_names *t, size_t expected)
 {
     size_t cap = 16;
     memset(t, 0, sizeof *t);
@@ -34,10 +34,10 @@ int nnfx__names_init(nnfx__names *t, size_t expected)
         return -1;
     while (cap < expected * 2)
         cap *= 2;
-    t->keys = (const char **)nnfx__calloc(cap, sizeof *t->keys);
-    t->values = (int *)nnfx__calloc(cap, sizeof *t->values);
+    t->keys = (const char **)nx_calloc(cap, sizeof *t->keys);
+    t->values = (int *)nx_calloc(cap, sizeof *t->values);
     if (!t->keys || !t->values) {
-        nnfx__names_free(t);
+        nx_names_free(t);
         return -1;
     }
     t->cap = cap;
@@ -45,14 +45,14 @@ int nnfx__names_init(nnfx__names *t, size_t expected)
     return 0;
 }
 
-void nnfx__names_free(nnfx__names *t)
+void nx_names_free(nx_names *t)
 {
-    nnfx__free((void *)t->keys);
-    nnfx__free(t->values);
+    nx_free((void *)t->keys);
+    nx_free(t->values);
     memset(t, 0, sizeof *t);
 }
 
-int nnfx__names_get(const nnfx__names *t, const char *key)
+int nx_names_get(const nx_names *t, const char *key)
 {
     size_t i, n;
     if (!t->cap)
@@ -68,7 +68,7 @@ int nnfx__names_get(const nnfx__names *t, const char *key)
     return -1;
 }
 
-int nnfx__names_put(nnfx__names *t, const char *key, int value, int *existing)
+int nx_names_put(nx_names *t, const char *key, int value, int *existing)
 {
     size_t i, n;
     if (!t->cap || t->count + 1 > t->cap / 2 + t->cap / 4)

@@ -53,7 +53,7 @@ static const char *wire_name(int w)
 
 /* ---- dtypes ---------------------------------------------------------------------------- */
 
-size_t nnfx_onnx_dtype_size(int32_t dtype)
+size_t nx_onnx_dtype_size(int32_t dtype)
 {
     switch (dtype) {
     case NNFX_DT_FLOAT: return 4;
@@ -67,7 +67,7 @@ size_t nnfx_onnx_dtype_size(int32_t dtype)
     return 0;
 }
 
-const char *nnfx_onnx_dtype_name(int32_t dtype)
+const char *nx_onnx_dtype_name(int32_t dtype)
 {
     static const char *const names[] = {
         "undefined", "float32", "uint8",  "int8",     "uint16",     "int16",   "int32",
@@ -204,10 +204,10 @@ static nnfx_result want_wire(ctx *c, int wire, int expected, uint32_t field, siz
 /* Enter a nested message (depth check). */
 static nnfx_result enter(ctx *c, span sub, const char *what)
 {
-    if (c->depth >= NNFX_ONNX_MAX_NESTING)
+    if (c->depth >= NX_ONNX_MAX_NESTING)
         return nnfx_set_error(c->err, NNFX_ERR_LIMIT,
                               "%s: messages nested deeper than %d at byte %zu", what,
-                              NNFX_ONNX_MAX_NESTING, sub.pos);
+                              NX_ONNX_MAX_NESTING, sub.pos);
     c->depth++;
     return NNFX_OK;
 }
@@ -294,15 +294,15 @@ static nnfx_result copy_string(ctx *c, span sub, int is_name, char **out, const 
 {
     size_t n = sub.end - sub.pos;
     const char *p = (const char *)c->base + sub.pos;
-    if (is_name && n > NNFX_ONNX_MAX_NAME)
+    if (is_name && n > NX_ONNX_MAX_NAME)
         return nnfx_set_error(c->err, NNFX_ERR_LIMIT,
                               "%s: name at byte %zu is %zu bytes long, at most %d allowed", what,
-                              sub.pos, n, NNFX_ONNX_MAX_NAME);
+                              sub.pos, n, NX_ONNX_MAX_NAME);
     if (is_name && n && memchr(p, 0, n))
         return nnfx_set_error(c->err, NNFX_ERR_FORMAT,
                               "%s: name at byte %zu contains a NUL byte", what, sub.pos);
-    nnfx__free(*out); /* a repeated optional field: the last one wins */
-    *out = nnfx__strndup(p, n);
+    nx_free(*out); /* a repeated optional field: the last one wins */
+    *out = nx_strndup(p, n);
     if (!*out)
         return nnfx_set_error(c->err, NNFX_ERR_NOMEM, "%s: out of memory copying %zu bytes", what,
                               n);
@@ -370,89 +370,89 @@ static int checked_count(size_t n) { return n <= (size_t)MAX_COUNT; }
 
 /* ---- freeing ---------------------------------------------------------------------------- */
 
-static void free_tensor(nnfx_onnx_tensor *t)
+static void free_tensor(nx_onnx_tensor *t)
 {
     if (!t)
         return;
-    nnfx__free(t->name);
-    nnfx__free(t->data);
+    nx_free(t->name);
+    nx_free(t->data);
     memset(t, 0, sizeof *t);
 }
 
-static void free_attr(nnfx_onnx_attr *a)
+static void free_attr(nx_onnx_attr *a)
 {
     size_t i;
-    nnfx__free(a->name);
-    nnfx__free(a->s);
+    nx_free(a->name);
+    nx_free(a->s);
     if (a->t) {
         free_tensor(a->t);
-        nnfx__free(a->t);
+        nx_free(a->t);
     }
-    nnfx__free(a->floats);
-    nnfx__free(a->ints);
+    nx_free(a->floats);
+    nx_free(a->ints);
     if (a->strings) {
         for (i = 0; i < a->n; i++)
-            nnfx__free(a->strings[i]);
-        nnfx__free(a->strings);
+            nx_free(a->strings[i]);
+        nx_free(a->strings);
     }
     memset(a, 0, sizeof *a);
 }
 
-static void free_node(nnfx_onnx_node *n)
+static void free_node(nx_onnx_node *n)
 {
     int i;
-    nnfx__free(n->name);
-    nnfx__free(n->op_type);
-    nnfx__free(n->domain);
+    nx_free(n->name);
+    nx_free(n->op_type);
+    nx_free(n->domain);
     if (n->inputs)
         for (i = 0; i < n->n_inputs; i++)
-            nnfx__free(n->inputs[i]);
+            nx_free(n->inputs[i]);
     if (n->outputs)
         for (i = 0; i < n->n_outputs; i++)
-            nnfx__free(n->outputs[i]);
+            nx_free(n->outputs[i]);
     if (n->attrs)
         for (i = 0; i < n->n_attrs; i++)
             free_attr(&n->attrs[i]);
-    nnfx__free(n->inputs);
-    nnfx__free(n->outputs);
-    nnfx__free(n->attrs);
+    nx_free(n->inputs);
+    nx_free(n->outputs);
+    nx_free(n->attrs);
     memset(n, 0, sizeof *n);
 }
 
-static void free_value_infos(nnfx_onnx_value_info *v, int n)
+static void free_value_infos(nx_onnx_value_info *v, int n)
 {
     int i;
     if (!v)
         return;
     for (i = 0; i < n; i++)
-        nnfx__free(v[i].name);
-    nnfx__free(v);
+        nx_free(v[i].name);
+    nx_free(v);
 }
 
-void nnfx_onnx_model_free(nnfx_onnx_model *m)
+void nx_onnx_model_free(nx_onnx_model *m)
 {
     int i;
     if (!m)
         return;
-    nnfx__free(m->producer_name);
-    nnfx__free(m->graph_name);
+    nx_free(m->producer_name);
+    nx_free(m->graph_name);
     if (m->nodes)
         for (i = 0; i < m->n_nodes; i++)
             free_node(&m->nodes[i]);
-    nnfx__free(m->nodes);
+    nx_free(m->nodes);
     if (m->initializers)
         for (i = 0; i < m->n_initializers; i++)
             free_tensor(&m->initializers[i]);
-    nnfx__free(m->initializers);
+    nx_free(m->initializers);
     free_value_infos(m->inputs, m->n_inputs);
     free_value_infos(m->outputs, m->n_outputs);
     free_value_infos(m->value_infos, m->n_value_infos);
     if (m->props)
         for (i = 0; i < m->n_props; i++) {
-            nnfx__free(m->props[i].key);
-            nnfx__free(m->props[i].value);
+            nx_free(m->props[i].key);
+            nx_free(m->props[i].value);
         }
-    nnfx__free(m->props);
+    nx_free(m->props);
     memset(m, 0, sizeof *m);
 }
 
@@ -503,7 +503,7 @@ static const char *typed_field_name(int f)
 }
 
 /* Store element i of a typed field into the tensor's data (host order), range-checked. */
-static nnfx_result store_typed(ctx *c, nnfx_onnx_tensor *t, size_t i, uint64_t v, size_t at,
+static nnfx_result store_typed(ctx *c, nx_onnx_tensor *t, size_t i, uint64_t v, size_t at,
                                const char *what)
 {
     int64_t sv = (int64_t)v;
@@ -547,10 +547,10 @@ static nnfx_result store_typed(ctx *c, nnfx_onnx_tensor *t, size_t i, uint64_t v
     }
     return nnfx_set_error(c->err, NNFX_ERR_FORMAT,
                           "%s: element %zu near byte %zu has value %lld, out of range for %s",
-                          what, i, at, (long long)sv, nnfx_onnx_dtype_name(t->dtype));
+                          what, i, at, (long long)sv, nx_onnx_dtype_name(t->dtype));
 }
 
-static void format_dims(const nnfx_onnx_tensor *t, char *buf, size_t cap)
+static void format_dims(const nx_onnx_tensor *t, char *buf, size_t cap)
 {
     size_t len = 0;
     int i;
@@ -564,7 +564,7 @@ static void format_dims(const nnfx_onnx_tensor *t, char *buf, size_t cap)
 }
 
 /* owner: where this tensor lives, for messages ("initializer", "node 'x' attribute 'value'"). */
-static nnfx_result parse_tensor(ctx *c, span msg, nnfx_onnx_tensor *t, const char *owner)
+static nnfx_result parse_tensor(ctx *c, span msg, nx_onnx_tensor *t, const char *owner)
 {
     char what[768], namebuf[160], dimbuf[200];
     span name_sp, raw = {0, 0}, m;
@@ -586,7 +586,7 @@ static nnfx_result parse_tensor(ctx *c, span msg, nnfx_onnx_tensor *t, const cha
         span_label(c, name_sp, namebuf, sizeof namebuf);
         snprintf(what, sizeof what, "%s tensor '%s'", owner, namebuf);
     } else {
-        t->name = nnfx__strdup("");
+        t->name = nx_strdup("");
         if (!t->name) {
             r = nnfx_set_error(c->err, NNFX_ERR_NOMEM, "%s: out of memory", what);
             goto fail;
@@ -686,12 +686,12 @@ static nnfx_result parse_tensor(ctx *c, span msg, nnfx_onnx_tensor *t, const cha
                            what);
         goto fail;
     }
-    esize = nnfx_onnx_dtype_size(t->dtype);
+    esize = nx_onnx_dtype_size(t->dtype);
     if (!esize) {
         r = nnfx_set_error(c->err, NNFX_ERR_UNSUPPORTED,
                            "%s: data type %d (%s) is not supported (float32, float64, int8, "
                            "uint8, int32, int64, bool are)",
-                           what, (int)t->dtype, nnfx_onnx_dtype_name(t->dtype));
+                           what, (int)t->dtype, nx_onnx_dtype_name(t->dtype));
         goto fail;
     }
     for (i = 0; i < t->ndim; i++) {
@@ -700,12 +700,12 @@ static nnfx_result parse_tensor(ctx *c, span msg, nnfx_onnx_tensor *t, const cha
                                what, i, (long long)t->dims[i]);
             goto fail;
         }
-        if ((uint64_t)t->dims[i] > (uint64_t)NNFX_ONNX_MAX_TENSOR_ELEMS ||
-            (t->dims[i] && count > (uint64_t)NNFX_ONNX_MAX_TENSOR_ELEMS / (uint64_t)t->dims[i])) {
+        if ((uint64_t)t->dims[i] > (uint64_t)NX_ONNX_MAX_TENSOR_ELEMS ||
+            (t->dims[i] && count > (uint64_t)NX_ONNX_MAX_TENSOR_ELEMS / (uint64_t)t->dims[i])) {
             format_dims(t, dimbuf, sizeof dimbuf);
             r = nnfx_set_error(c->err, NNFX_ERR_LIMIT,
                                "%s: shape %s has more than %d elements", what, dimbuf,
-                               NNFX_ONNX_MAX_TENSOR_ELEMS);
+                               NX_ONNX_MAX_TENSOR_ELEMS);
             goto fail;
         }
         count *= (uint64_t)t->dims[i];
@@ -728,7 +728,7 @@ static nnfx_result parse_tensor(ctx *c, span msg, nnfx_onnx_tensor *t, const cha
         if (i != want_field) {
             r = nnfx_set_error(c->err, NNFX_ERR_FORMAT,
                                "%s: holds %s but its data type is %s (expected %s)", what,
-                               typed_field_name(i), nnfx_onnx_dtype_name(t->dtype),
+                               typed_field_name(i), nx_onnx_dtype_name(t->dtype),
                                typed_field_name(want_field));
             goto fail;
         }
@@ -738,7 +738,7 @@ static nnfx_result parse_tensor(ctx *c, span msg, nnfx_onnx_tensor *t, const cha
                            "%s: raw_data at byte %zu holds %zu bytes, but shape %s of %s needs "
                            "%zu",
                            what, raw.pos, raw.end - raw.pos, dimbuf,
-                           nnfx_onnx_dtype_name(t->dtype), nbytes);
+                           nx_onnx_dtype_name(t->dtype), nbytes);
         goto fail;
     }
     if (!has_raw && n_typed[want_field] != (size_t)count) {
@@ -749,7 +749,7 @@ static nnfx_result parse_tensor(ctx *c, span msg, nnfx_onnx_tensor *t, const cha
         goto fail;
     }
 
-    t->data = nnfx__malloc(nbytes);
+    t->data = nx_malloc(nbytes);
     if (!t->data) {
         r = nnfx_set_error(c->err, NNFX_ERR_NOMEM, "%s: out of memory for %zu bytes", what,
                            nbytes);
@@ -822,7 +822,7 @@ fail:
 
 /* ---- AttributeProto --------------------------------------------------------------------- */
 
-static nnfx_result parse_attr(ctx *c, span msg, nnfx_onnx_attr *a, const char *node_desc)
+static nnfx_result parse_attr(ctx *c, span msg, nx_onnx_attr *a, const char *node_desc)
 {
     char what[512], namebuf[128];
     span s_sp = {0, 0}, t_sp = {0, 0}, m;
@@ -945,7 +945,7 @@ static nnfx_result parse_attr(ctx *c, span msg, nnfx_onnx_attr *a, const char *n
             a->s_len = s_sp.end - s_sp.pos;
             if ((r = copy_string(c, s_sp, 0, &a->s, what)) != NNFX_OK)
                 goto fail;
-        } else if (!(a->s = nnfx__strdup(""))) {
+        } else if (!(a->s = nx_strdup(""))) {
             r = nnfx_set_error(c->err, NNFX_ERR_NOMEM, "%s: out of memory", what);
             goto fail;
         }
@@ -955,7 +955,7 @@ static nnfx_result parse_attr(ctx *c, span msg, nnfx_onnx_attr *a, const char *n
             r = nnfx_set_error(c->err, NNFX_ERR_FORMAT, "%s has type TENSOR but no tensor", what);
             goto fail;
         }
-        a->t = (nnfx_onnx_tensor *)nnfx__calloc(1, sizeof *a->t);
+        a->t = (nx_onnx_tensor *)nx_calloc(1, sizeof *a->t);
         if (!a->t) {
             r = nnfx_set_error(c->err, NNFX_ERR_NOMEM, "%s: out of memory", what);
             goto fail;
@@ -975,11 +975,11 @@ static nnfx_result parse_attr(ctx *c, span msg, nnfx_onnx_attr *a, const char *n
         if (n == 0)
             break;
         if (type == NNFX_ATTR_FLOATS)
-            a->floats = (float *)nnfx__calloc(n, sizeof(float));
+            a->floats = (float *)nx_calloc(n, sizeof(float));
         else if (type == NNFX_ATTR_INTS)
-            a->ints = (int64_t *)nnfx__calloc(n, sizeof(int64_t));
+            a->ints = (int64_t *)nx_calloc(n, sizeof(int64_t));
         else
-            a->strings = (char **)nnfx__calloc(n, sizeof(char *));
+            a->strings = (char **)nx_calloc(n, sizeof(char *));
         if (!a->floats && !a->ints && !a->strings) {
             r = nnfx_set_error(c->err, NNFX_ERR_NOMEM, "%s: out of memory for %zu elements", what,
                                n);
@@ -1046,7 +1046,7 @@ fail:
 
 /* ---- NodeProto -------------------------------------------------------------------------- */
 
-static nnfx_result parse_node(ctx *c, span msg, nnfx_onnx_node *n, int index)
+static nnfx_result parse_node(ctx *c, span msg, nx_onnx_node *n, int index)
 {
     char what[320], namebuf[128], opbuf[64];
     span name_sp, op_sp, m;
@@ -1102,14 +1102,14 @@ static nnfx_result parse_node(ctx *c, span msg, nnfx_onnx_node *n, int index)
             goto fail;
         }
     }
-    if ((!n->name && !(n->name = nnfx__strdup(""))) ||
-        (!n->domain && !(n->domain = nnfx__strdup("")))) {
+    if ((!n->name && !(n->name = nx_strdup(""))) ||
+        (!n->domain && !(n->domain = nx_strdup("")))) {
         r = nnfx_set_error(c->err, NNFX_ERR_NOMEM, "%s: out of memory", what);
         goto fail;
     }
-    if (n_attr > NNFX_ONNX_MAX_ATTRS) {
+    if (n_attr > NX_ONNX_MAX_ATTRS) {
         r = nnfx_set_error(c->err, NNFX_ERR_LIMIT, "%s has %zu attributes, at most %d allowed",
-                           what, n_attr, NNFX_ONNX_MAX_ATTRS);
+                           what, n_attr, NX_ONNX_MAX_ATTRS);
         goto fail;
     }
     if (!checked_count(n_in) || !checked_count(n_out) || !checked_count(n_attr)) {
@@ -1117,9 +1117,9 @@ static nnfx_result parse_node(ctx *c, span msg, nnfx_onnx_node *n, int index)
                            what);
         goto fail;
     }
-    if ((n_in && !(n->inputs = (char **)nnfx__calloc(n_in, sizeof(char *)))) ||
-        (n_out && !(n->outputs = (char **)nnfx__calloc(n_out, sizeof(char *)))) ||
-        (n_attr && !(n->attrs = (nnfx_onnx_attr *)nnfx__calloc(n_attr, sizeof(nnfx_onnx_attr))))) {
+    if ((n_in && !(n->inputs = (char **)nx_calloc(n_in, sizeof(char *)))) ||
+        (n_out && !(n->outputs = (char **)nx_calloc(n_out, sizeof(char *)))) ||
+        (n_attr && !(n->attrs = (nx_onnx_attr *)nx_calloc(n_attr, sizeof(nx_onnx_attr))))) {
         r = nnfx_set_error(c->err, NNFX_ERR_NOMEM, "%s: out of memory", what);
         goto fail;
     }
@@ -1163,7 +1163,7 @@ fail:
 
 /* ---- ValueInfoProto / TypeProto --------------------------------------------------------- */
 
-static nnfx_result parse_shape(ctx *c, span msg, nnfx_onnx_value_info *v, const char *what)
+static nnfx_result parse_shape(ctx *c, span msg, nx_onnx_value_info *v, const char *what)
 {
     nnfx_result r;
     if ((r = enter(c, msg, what)) != NNFX_OK)
@@ -1221,7 +1221,7 @@ out:
 }
 
 /* is_io: graph input/output (must be a tensor) vs value_info (other types are recorded as 0). */
-static nnfx_result parse_value_info(ctx *c, span msg, nnfx_onnx_value_info *v, const char *kind,
+static nnfx_result parse_value_info(ctx *c, span msg, nx_onnx_value_info *v, const char *kind,
                                     int index, int is_io)
 {
     char what[256], namebuf[128];
@@ -1319,20 +1319,20 @@ static nnfx_result parse_value_info(ctx *c, span msg, nnfx_onnx_value_info *v, c
     return NNFX_OK;
 fail:
     c->depth--;
-    nnfx__free(v->name);
+    nx_free(v->name);
     v->name = NULL;
     return r;
 }
 
 /* ---- GraphProto ------------------------------------------------------------------------- */
 
-static nnfx_result parse_graph(ctx *c, span msg, nnfx_onnx_model *g)
+static nnfx_result parse_graph(ctx *c, span msg, nx_onnx_model *g)
 {
     const char *what = "graph";
     size_t n_node = 0, n_init = 0, n_in = 0, n_out = 0, n_vi = 0;
-    nnfx_onnx_value_info *all_inputs = NULL;
+    nx_onnx_value_info *all_inputs = NULL;
     int n_all_inputs = 0, i, kept;
-    nnfx__names names;
+    nx_names names;
     span m;
     nnfx_result r;
 
@@ -1381,9 +1381,9 @@ static nnfx_result parse_graph(ctx *c, span msg, nnfx_onnx_model *g)
                 goto out;
         }
     }
-    if (n_node > NNFX_ONNX_MAX_NODES) {
+    if (n_node > NX_ONNX_MAX_NODES) {
         r = nnfx_set_error(c->err, NNFX_ERR_LIMIT, "graph has %zu nodes, at most %d allowed",
-                           n_node, NNFX_ONNX_MAX_NODES);
+                           n_node, NX_ONNX_MAX_NODES);
         goto out;
     }
     if (!checked_count(n_init) || !checked_count(n_in) || !checked_count(n_out) ||
@@ -1391,14 +1391,14 @@ static nnfx_result parse_graph(ctx *c, span msg, nnfx_onnx_model *g)
         r = nnfx_set_error(c->err, NNFX_ERR_LIMIT, "graph has too many entries");
         goto out;
     }
-    if ((n_node && !(g->nodes = (nnfx_onnx_node *)nnfx__calloc(n_node, sizeof *g->nodes))) ||
+    if ((n_node && !(g->nodes = (nx_onnx_node *)nx_calloc(n_node, sizeof *g->nodes))) ||
         (n_init &&
-         !(g->initializers = (nnfx_onnx_tensor *)nnfx__calloc(n_init, sizeof *g->initializers))) ||
-        (n_in && !(all_inputs = (nnfx_onnx_value_info *)nnfx__calloc(n_in, sizeof *all_inputs))) ||
+         !(g->initializers = (nx_onnx_tensor *)nx_calloc(n_init, sizeof *g->initializers))) ||
+        (n_in && !(all_inputs = (nx_onnx_value_info *)nx_calloc(n_in, sizeof *all_inputs))) ||
         (n_out &&
-         !(g->outputs = (nnfx_onnx_value_info *)nnfx__calloc(n_out, sizeof *g->outputs))) ||
+         !(g->outputs = (nx_onnx_value_info *)nx_calloc(n_out, sizeof *g->outputs))) ||
         (n_vi &&
-         !(g->value_infos = (nnfx_onnx_value_info *)nnfx__calloc(n_vi, sizeof *g->value_infos)))) {
+         !(g->value_infos = (nx_onnx_value_info *)nx_calloc(n_vi, sizeof *g->value_infos)))) {
         r = nnfx_set_error(c->err, NNFX_ERR_NOMEM, "graph: out of memory");
         goto out;
     }
@@ -1446,7 +1446,7 @@ static nnfx_result parse_graph(ctx *c, span msg, nnfx_onnx_model *g)
 
     /* Initializer names must be unique; inputs that name an initializer are dropped
      * (files written with keep_initializers_as_inputs list them twice). */
-    if (nnfx__names_init(&names, (size_t)g->n_initializers) != 0) {
+    if (nx_names_init(&names, (size_t)g->n_initializers) != 0) {
         r = nnfx_set_error(c->err, NNFX_ERR_NOMEM, "graph: out of memory");
         goto out;
     }
@@ -1457,7 +1457,7 @@ static nnfx_result parse_graph(ctx *c, span msg, nnfx_onnx_model *g)
             r = nnfx_set_error(c->err, NNFX_ERR_FORMAT, "graph: initializer %d has no name", i);
             goto out;
         }
-        rc = nnfx__names_put(&names, g->initializers[i].name, i, &prev);
+        rc = nx_names_put(&names, g->initializers[i].name, i, &prev);
         if (rc == 0) {
             r = nnfx_set_error(c->err, NNFX_ERR_FORMAT,
                                "graph: initializer name '%.200s' is used twice (initializers %d "
@@ -1472,8 +1472,8 @@ static nnfx_result parse_graph(ctx *c, span msg, nnfx_onnx_model *g)
     }
     kept = 0;
     for (i = 0; i < n_all_inputs; i++) {
-        if (nnfx__names_get(&names, all_inputs[i].name) >= 0) {
-            nnfx__free(all_inputs[i].name);
+        if (nx_names_get(&names, all_inputs[i].name) >= 0) {
+            nx_free(all_inputs[i].name);
             all_inputs[i].name = NULL;
             continue;
         }
@@ -1486,14 +1486,14 @@ static nnfx_result parse_graph(ctx *c, span msg, nnfx_onnx_model *g)
     r = NNFX_OK;
 out:
     free_value_infos(all_inputs, n_all_inputs);
-    nnfx__names_free(&names);
+    nx_names_free(&names);
     c->depth--;
     return r;
 }
 
 /* ---- ModelProto ------------------------------------------------------------------------- */
 
-static nnfx_result parse_opset(ctx *c, span msg, nnfx_onnx_model *model)
+static nnfx_result parse_opset(ctx *c, span msg, nx_onnx_model *model)
 {
     const char *what = "opset_import";
     int default_domain = 1;
@@ -1531,7 +1531,7 @@ out:
     return r;
 }
 
-static nnfx_result parse_prop(ctx *c, span msg, nnfx_onnx_prop *p, int index)
+static nnfx_result parse_prop(ctx *c, span msg, nx_onnx_prop *p, int index)
 {
     char what[96];
     nnfx_result r;
@@ -1555,7 +1555,7 @@ static nnfx_result parse_prop(ctx *c, span msg, nnfx_onnx_prop *p, int index)
             goto out;
         }
     }
-    if ((!p->key && !(p->key = nnfx__strdup(""))) || (!p->value && !(p->value = nnfx__strdup("")))) {
+    if ((!p->key && !(p->key = nx_strdup(""))) || (!p->value && !(p->value = nx_strdup("")))) {
         r = nnfx_set_error(c->err, NNFX_ERR_NOMEM, "%s: out of memory", what);
         goto out;
     }
@@ -1564,7 +1564,7 @@ out:
     return r;
 }
 
-nnfx_result nnfx_onnx_model_parse(const uint8_t *data, size_t size, nnfx_onnx_model *out,
+nnfx_result nx_onnx_model_parse(const uint8_t *data, size_t size, nx_onnx_model *out,
                                   nnfx_error *err)
 {
     const char *what = "model";
@@ -1575,10 +1575,10 @@ nnfx_result nnfx_onnx_model_parse(const uint8_t *data, size_t size, nnfx_onnx_mo
     nnfx_result r;
 
     if (!out)
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "nnfx_onnx_model_parse: out is NULL");
+        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "nx_onnx_model_parse: out is NULL");
     memset(out, 0, sizeof *out);
     if (!data && size)
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "nnfx_onnx_model_parse: data is NULL");
+        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "nx_onnx_model_parse: data is NULL");
     if (size == 0)
         return nnfx_set_error(err, NNFX_ERR_FORMAT, "model: the file is empty");
     c.base = data;
@@ -1649,11 +1649,11 @@ nnfx_result nnfx_onnx_model_parse(const uint8_t *data, size_t size, nnfx_onnx_mo
         r = nnfx_set_error(err, NNFX_ERR_LIMIT, "model: too many metadata_props");
         goto fail;
     }
-    if (!out->producer_name && !(out->producer_name = nnfx__strdup(""))) {
+    if (!out->producer_name && !(out->producer_name = nx_strdup(""))) {
         r = nnfx_set_error(err, NNFX_ERR_NOMEM, "model: out of memory");
         goto fail;
     }
-    if (n_props && !(out->props = (nnfx_onnx_prop *)nnfx__calloc(n_props, sizeof *out->props))) {
+    if (n_props && !(out->props = (nx_onnx_prop *)nx_calloc(n_props, sizeof *out->props))) {
         r = nnfx_set_error(err, NNFX_ERR_NOMEM, "model: out of memory");
         goto fail;
     }
@@ -1678,19 +1678,19 @@ nnfx_result nnfx_onnx_model_parse(const uint8_t *data, size_t size, nnfx_onnx_mo
     }
     if ((r = parse_graph(&c, graph_sp, out)) != NNFX_OK)
         goto fail;
-    if (!out->graph_name && !(out->graph_name = nnfx__strdup(""))) {
+    if (!out->graph_name && !(out->graph_name = nx_strdup(""))) {
         r = nnfx_set_error(err, NNFX_ERR_NOMEM, "model: out of memory");
         goto fail;
     }
     return NNFX_OK;
 fail:
-    nnfx_onnx_model_free(out);
+    nx_onnx_model_free(out);
     return r;
 }
 
 /* ---- lookups ---------------------------------------------------------------------------- */
 
-const char *nnfx_onnx_prop_get(const nnfx_onnx_model *model, const char *key)
+const char *nx_onnx_prop_get(const nx_onnx_model *model, const char *key)
 {
     int i;
     const char *found = NULL;
@@ -1700,7 +1700,7 @@ const char *nnfx_onnx_prop_get(const nnfx_onnx_model *model, const char *key)
     return found;
 }
 
-const nnfx_onnx_tensor *nnfx_onnx_initializer_find(const nnfx_onnx_model *model,
+const nx_onnx_tensor *nx_onnx_initializer_find(const nx_onnx_model *model,
                                                    const char *name)
 {
     int i;
@@ -1710,7 +1710,7 @@ const nnfx_onnx_tensor *nnfx_onnx_initializer_find(const nnfx_onnx_model *model,
     return NULL;
 }
 
-const nnfx_onnx_attr *nnfx_onnx_attr_find(const nnfx_onnx_node *node, const char *name)
+const nx_onnx_attr *nx_onnx_attr_find(const nx_onnx_node *node, const char *name)
 {
     int i;
     for (i = 0; i < node->n_attrs; i++)

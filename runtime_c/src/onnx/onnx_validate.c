@@ -11,7 +11,7 @@
 #include "onnx_names.h"
 
 /* Printable description of a node for messages. */
-static void node_label(const nnfx_onnx_node *n, int index, char *buf, size_t cap)
+static void node_label(const nx_onnx_node *n, int index, char *buf, size_t cap)
 {
     if (n->name && n->name[0])
         snprintf(buf, cap, "node '%.120s' (%.60s)", n->name, n->op_type ? n->op_type : "?");
@@ -19,7 +19,7 @@ static void node_label(const nnfx_onnx_node *n, int index, char *buf, size_t cap
         snprintf(buf, cap, "node %d (%.60s)", index, n->op_type ? n->op_type : "?");
 }
 
-static size_t total_outputs(const nnfx_onnx_model *m)
+static size_t total_outputs(const nx_onnx_model *m)
 {
     size_t n = 0;
     int i;
@@ -35,16 +35,16 @@ static size_t total_outputs(const nnfx_onnx_model *m)
  */
 #define SOURCE_VALUE (-2)
 
-static nnfx_result build_producers(const nnfx_onnx_model *m, nnfx__names *t, nnfx_error *err)
+static nnfx_result build_producers(const nx_onnx_model *m, nx_names *t, nnfx_error *err)
 {
     int i, j, prev;
     size_t expected = (size_t)m->n_inputs + (size_t)m->n_initializers + total_outputs(m);
     char label[200];
-    if (nnfx__names_init(t, expected) != 0)
+    if (nx_names_init(t, expected) != 0)
         return nnfx_set_error(err, NNFX_ERR_NOMEM, "graph check: out of memory");
     for (i = 0; i < m->n_initializers; i++) {
-        if (nnfx__names_put(t, m->initializers[i].name, SOURCE_VALUE, &prev) != 1) {
-            nnfx__names_free(t);
+        if (nx_names_put(t, m->initializers[i].name, SOURCE_VALUE, &prev) != 1) {
+            nx_names_free(t);
             return nnfx_set_error(err, NNFX_ERR_FORMAT,
                                   "graph: initializer name '%.200s' is used twice",
                                   m->initializers[i].name);
@@ -52,11 +52,11 @@ static nnfx_result build_producers(const nnfx_onnx_model *m, nnfx__names *t, nnf
     }
     for (i = 0; i < m->n_inputs; i++) {
         if (!m->inputs[i].name || !m->inputs[i].name[0]) {
-            nnfx__names_free(t);
+            nx_names_free(t);
             return nnfx_set_error(err, NNFX_ERR_FORMAT, "graph: input %d has no name", i);
         }
-        if (nnfx__names_put(t, m->inputs[i].name, SOURCE_VALUE, &prev) != 1) {
-            nnfx__names_free(t);
+        if (nx_names_put(t, m->inputs[i].name, SOURCE_VALUE, &prev) != 1) {
+            nx_names_free(t);
             return nnfx_set_error(err, NNFX_ERR_FORMAT,
                                   "graph: input name '%.200s' is used twice (as an input or an "
                                   "initializer)",
@@ -64,15 +64,15 @@ static nnfx_result build_producers(const nnfx_onnx_model *m, nnfx__names *t, nnf
         }
     }
     for (i = 0; i < m->n_nodes; i++) {
-        const nnfx_onnx_node *n = &m->nodes[i];
+        const nx_onnx_node *n = &m->nodes[i];
         for (j = 0; j < n->n_outputs; j++) {
             int rc;
             if (!n->outputs[j][0])
                 continue; /* omitted optional output */
-            rc = nnfx__names_put(t, n->outputs[j], i, &prev);
+            rc = nx_names_put(t, n->outputs[j], i, &prev);
             if (rc == 1)
                 continue;
-            nnfx__names_free(t);
+            nx_names_free(t);
             node_label(n, i, label, sizeof label);
             if (rc < 0)
                 return nnfx_set_error(err, NNFX_ERR_NOMEM, "graph check: name table full");
@@ -94,16 +94,16 @@ static nnfx_result build_producers(const nnfx_onnx_model *m, nnfx__names *t, nnf
     return NNFX_OK;
 }
 
-static nnfx_result check_dangling(const nnfx_onnx_model *m, const nnfx__names *t, nnfx_error *err)
+static nnfx_result check_dangling(const nx_onnx_model *m, const nx_names *t, nnfx_error *err)
 {
     int i, j;
     char label[200];
     for (i = 0; i < m->n_nodes; i++) {
-        const nnfx_onnx_node *n = &m->nodes[i];
+        const nx_onnx_node *n = &m->nodes[i];
         for (j = 0; j < n->n_inputs; j++) {
             if (!n->inputs[j][0])
                 continue; /* omitted optional input */
-            if (nnfx__names_get(t, n->inputs[j]) == -1) {
+            if (nx_names_get(t, n->inputs[j]) == -1) {
                 node_label(n, i, label, sizeof label);
                 return nnfx_set_error(err, NNFX_ERR_FORMAT,
                                       "graph: %s input %d '%.200s' is not a graph input, an "
@@ -113,7 +113,7 @@ static nnfx_result check_dangling(const nnfx_onnx_model *m, const nnfx__names *t
         }
     }
     for (i = 0; i < m->n_outputs; i++) {
-        if (nnfx__names_get(t, m->outputs[i].name) == -1)
+        if (nx_names_get(t, m->outputs[i].name) == -1)
             return nnfx_set_error(err, NNFX_ERR_FORMAT,
                                   "graph: output '%.200s' is not produced by any node",
                                   m->outputs[i].name);
@@ -151,11 +151,11 @@ static int heap_pop(int *h, int *n)
     return top;
 }
 
-nnfx_result nnfx_onnx_model_toposort(nnfx_onnx_model *m, nnfx_error *err)
+nnfx_result nx_onnx_model_toposort(nx_onnx_model *m, nnfx_error *err)
 {
-    nnfx__names t;
+    nx_names t;
     int *indeg = NULL, *start = NULL, *edges = NULL, *heap = NULL, *order = NULL, *fill = NULL;
-    nnfx_onnx_node *sorted = NULL;
+    nx_onnx_node *sorted = NULL;
     size_t n_edges = 0;
     int i, j, n = m->n_nodes, heap_n = 0, done = 0;
     nnfx_result r;
@@ -168,12 +168,12 @@ nnfx_result nnfx_onnx_model_toposort(nnfx_onnx_model *m, nnfx_error *err)
         goto out;
     for (i = 0; i < n; i++)
         n_edges += (size_t)m->nodes[i].n_inputs;
-    indeg = (int *)nnfx__calloc((size_t)n, sizeof(int));
-    start = (int *)nnfx__calloc((size_t)n + 1, sizeof(int));
-    fill = (int *)nnfx__calloc((size_t)n, sizeof(int));
-    edges = (int *)nnfx__calloc(n_edges ? n_edges : 1, sizeof(int));
-    heap = (int *)nnfx__calloc((size_t)n, sizeof(int));
-    order = (int *)nnfx__calloc((size_t)n, sizeof(int));
+    indeg = (int *)nx_calloc((size_t)n, sizeof(int));
+    start = (int *)nx_calloc((size_t)n + 1, sizeof(int));
+    fill = (int *)nx_calloc((size_t)n, sizeof(int));
+    edges = (int *)nx_calloc(n_edges ? n_edges : 1, sizeof(int));
+    heap = (int *)nx_calloc((size_t)n, sizeof(int));
+    order = (int *)nx_calloc((size_t)n, sizeof(int));
     if (!indeg || !start || !fill || !edges || !heap || !order) {
         r = nnfx_set_error(err, NNFX_ERR_NOMEM, "graph check: out of memory");
         goto out;
@@ -182,7 +182,7 @@ nnfx_result nnfx_onnx_model_toposort(nnfx_onnx_model *m, nnfx_error *err)
     for (i = 0; i < n; i++)
         for (j = 0; j < m->nodes[i].n_inputs; j++) {
             const char *in = m->nodes[i].inputs[j];
-            int p = in[0] ? nnfx__names_get(&t, in) : -1;
+            int p = in[0] ? nx_names_get(&t, in) : -1;
             if (p >= 0) {
                 start[p + 1]++;
                 indeg[i]++;
@@ -193,7 +193,7 @@ nnfx_result nnfx_onnx_model_toposort(nnfx_onnx_model *m, nnfx_error *err)
     for (i = 0; i < n; i++)
         for (j = 0; j < m->nodes[i].n_inputs; j++) {
             const char *in = m->nodes[i].inputs[j];
-            int p = in[0] ? nnfx__names_get(&t, in) : -1;
+            int p = in[0] ? nx_names_get(&t, in) : -1;
             if (p >= 0)
                 edges[start[p] + fill[p]++] = i;
         }
@@ -223,7 +223,7 @@ nnfx_result nnfx_onnx_model_toposort(nnfx_onnx_model *m, nnfx_error *err)
             fill[v] = 1;
             for (j = 0; j < m->nodes[v].n_inputs && next < 0; j++) {
                 const char *in = m->nodes[v].inputs[j];
-                int p = in[0] ? nnfx__names_get(&t, in) : -1;
+                int p = in[0] ? nx_names_get(&t, in) : -1;
                 if (p >= 0 && indeg[p] > 0)
                     next = p;
             }
@@ -241,7 +241,7 @@ nnfx_result nnfx_onnx_model_toposort(nnfx_onnx_model *m, nnfx_error *err)
     for (i = 0; i < n && order[i] == i; i++)
         ;
     if (i < n) { /* not already in order: permute */
-        sorted = (nnfx_onnx_node *)nnfx__calloc((size_t)n, sizeof *sorted);
+        sorted = (nx_onnx_node *)nx_calloc((size_t)n, sizeof *sorted);
         if (!sorted) {
             r = nnfx_set_error(err, NNFX_ERR_NOMEM, "graph check: out of memory");
             goto out;
@@ -251,14 +251,14 @@ nnfx_result nnfx_onnx_model_toposort(nnfx_onnx_model *m, nnfx_error *err)
         memcpy(m->nodes, sorted, (size_t)n * sizeof *sorted);
     }
 out:
-    nnfx__names_free(&t);
-    nnfx__free(indeg);
-    nnfx__free(start);
-    nnfx__free(fill);
-    nnfx__free(edges);
-    nnfx__free(heap);
-    nnfx__free(order);
-    nnfx__free(sorted);
+    nx_names_free(&t);
+    nx_free(indeg);
+    nx_free(start);
+    nx_free(fill);
+    nx_free(edges);
+    nx_free(heap);
+    nx_free(order);
+    nx_free(sorted);
     return r;
 }
 
@@ -292,7 +292,7 @@ static const struct {
     {"Tile", 2}, {"Transpose", 1}, {"Trilu", 1}, {"Unsqueeze", 2}, {"Where", 3}, {"Xor", 2},
 };
 
-static int required_input_count(const nnfx_onnx_node *n)
+static int required_input_count(const nx_onnx_node *n)
 {
     size_t lo = 0, hi = sizeof required_inputs / sizeof required_inputs[0];
     if (n->domain && n->domain[0] && strcmp(n->domain, "ai.onnx") != 0)
@@ -310,22 +310,22 @@ static int required_input_count(const nnfx_onnx_node *n)
     return 0;
 }
 
-nnfx_result nnfx_onnx_model_validate(const nnfx_onnx_model *m, nnfx_error *err)
+nnfx_result nx_onnx_model_validate(const nx_onnx_model *m, nnfx_error *err)
 {
-    nnfx__names t;
+    nx_names t;
     int i, j, k;
     char label[200];
     nnfx_result r;
 
     if (!m)
         return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "graph check: model is NULL");
-    if (m->n_nodes > NNFX_ONNX_MAX_NODES)
+    if (m->n_nodes > NX_ONNX_MAX_NODES)
         return nnfx_set_error(err, NNFX_ERR_LIMIT, "graph has %d nodes, at most %d allowed",
-                              m->n_nodes, NNFX_ONNX_MAX_NODES);
+                              m->n_nodes, NX_ONNX_MAX_NODES);
     for (i = 0; i < m->n_nodes; i++)
-        if (m->nodes[i].n_attrs > NNFX_ONNX_MAX_ATTRS) /* keeps the pairwise check below small */
+        if (m->nodes[i].n_attrs > NX_ONNX_MAX_ATTRS) /* keeps the pairwise check below small */
             return nnfx_set_error(err, NNFX_ERR_LIMIT, "graph: node %d has %d attributes, at "
-                                  "most %d allowed", i, m->nodes[i].n_attrs, NNFX_ONNX_MAX_ATTRS);
+                                  "most %d allowed", i, m->nodes[i].n_attrs, NX_ONNX_MAX_ATTRS);
     if (m->n_outputs == 0)
         return nnfx_set_error(err, NNFX_ERR_FORMAT, "graph has no outputs");
     for (i = 0; i < m->n_inputs; i++)
@@ -336,7 +336,7 @@ nnfx_result nnfx_onnx_model_validate(const nnfx_onnx_model *m, nnfx_error *err)
         if (!m->outputs[i].name || !m->outputs[i].name[0])
             return nnfx_set_error(err, NNFX_ERR_FORMAT, "graph: output %d has no name", i);
     for (i = 0; i < m->n_nodes; i++) {
-        const nnfx_onnx_node *n = &m->nodes[i];
+        const nx_onnx_node *n = &m->nodes[i];
         node_label(n, i, label, sizeof label);
         if (!n->op_type || !n->op_type[0])
             return nnfx_set_error(err, NNFX_ERR_FORMAT, "graph: node %d has no op_type", i);
@@ -366,9 +366,9 @@ nnfx_result nnfx_onnx_model_validate(const nnfx_onnx_model *m, nnfx_error *err)
     if ((r = check_dangling(m, &t, err)) != NNFX_OK)
         goto out;
     for (i = 0; i < m->n_nodes; i++) {
-        const nnfx_onnx_node *n = &m->nodes[i];
+        const nx_onnx_node *n = &m->nodes[i];
         for (j = 0; j < n->n_inputs; j++) {
-            int p = n->inputs[j][0] ? nnfx__names_get(&t, n->inputs[j]) : -1;
+            int p = n->inputs[j][0] ? nx_names_get(&t, n->inputs[j]) : -1;
             if (p >= i) {
                 char other[200];
                 node_label(n, i, label, sizeof label);
@@ -383,16 +383,16 @@ nnfx_result nnfx_onnx_model_validate(const nnfx_onnx_model *m, nnfx_error *err)
         }
     }
 out:
-    nnfx__names_free(&t);
+    nx_names_free(&t);
     return r;
 }
 
-nnfx_result nnfx_onnx_model_check(nnfx_onnx_model *m, nnfx_error *err)
+nnfx_result nx_onnx_model_check(nx_onnx_model *m, nnfx_error *err)
 {
     nnfx_result r;
     if (!m)
         return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "graph check: model is NULL");
-    if ((r = nnfx_onnx_model_toposort(m, err)) != NNFX_OK)
+    if ((r = nx_onnx_model_toposort(m, err)) != NNFX_OK)
         return r;
-    return nnfx_onnx_model_validate(m, err);
+    return nx_onnx_model_validate(m, err);
 }

@@ -4,7 +4,7 @@
 
 #include "kernels.h"
 
-int nnfx__kernels_force_portable = 0;
+int nx_kernels_force_portable = 0;
 
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
 #define NX_HAVE_AVX2_PATH 1
@@ -16,12 +16,12 @@ int nnfx__kernels_force_portable = 0;
 int nx_k_level(void)
 {
 #if defined(NX_HAVE_AVX2_PATH)
-    if (!nnfx__kernels_force_portable && __builtin_cpu_supports("avx2") &&
+    if (!nx_kernels_force_portable && __builtin_cpu_supports("avx2") &&
         __builtin_cpu_supports("fma"))
         return NX_K_AVX2;
 #endif
 #if defined(NX_HAVE_NEON_PATH)
-    if (!nnfx__kernels_force_portable)
+    if (!nx_kernels_force_portable)
         return NX_K_NEON;
 #endif
     return NX_K_PORTABLE;

@@ -136,7 +136,7 @@ struct nnfx_model {
 };
 
 /* plan.c: build the plan of `m` (mode and max_block already set) from a parsed model. */
-nnfx_result nx_plan_build(nnfx_model *m, const nnfx_onnx_model *om, size_t max_memory,
+nnfx_result nx_plan_build(nnfx_model *m, const nx_onnx_model *om, size_t max_memory,
                           nnfx_error *err);
 /* exec.c */
 void nx_model_clear_state(nnfx_model *m);
@@ -183,6 +183,6 @@ typedef struct {
 void nx_fpu_enter(nx_fpu_state *st);
 void nx_fpu_leave(const nx_fpu_state *st);
 /* 1 when flush-to-zero (and denormals-are-zero where the CPU has it) is active now. */
-int nnfx__fpu_flush_active(void);
+int nx_fpu_flush_active(void);
 
 #endif /* NNFX_ENGINE_H */

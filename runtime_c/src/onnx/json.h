@@ -13,25 +13,25 @@
 typedef enum {
     NNFX_JSON_NULL = 0, NNFX_JSON_FALSE, NNFX_JSON_TRUE, NNFX_JSON_NUMBER, NNFX_JSON_STRING,
     NNFX_JSON_ARRAY, NNFX_JSON_OBJECT
-} nnfx__json_type;
+} nx_json_type;
 
-typedef struct nnfx__json {
-    nnfx__json_type type;
+typedef struct nx_json {
+    nx_json_type type;
     double number;
     char *string;                 /* STRING: decoded text */
     size_t string_len;
     char *key;                    /* member name when inside an object */
-    struct nnfx__json *child;     /* ARRAY/OBJECT: first element */
-    struct nnfx__json *next;      /* next sibling */
+    struct nx_json *child;     /* ARRAY/OBJECT: first element */
+    struct nx_json *next;      /* next sibling */
     size_t count;                 /* ARRAY/OBJECT: number of elements */
-} nnfx__json;
+} nx_json;
 
 /* Parse text[0..len). On failure *out is NULL and err says where (byte offset) and why. */
-nnfx_result nnfx__json_parse(const char *text, size_t len, nnfx__json **out, nnfx_error *err);
-void nnfx__json_free(nnfx__json *j);
+nnfx_result nx_json_parse(const char *text, size_t len, nx_json **out, nnfx_error *err);
+void nx_json_free(nx_json *j);
 /* Member of an object by name, or NULL. */
-const nnfx__json *nnfx__json_get(const nnfx__json *obj, const char *key);
+const nx_json *nx_json_get(const nx_json *obj, const char *key);
 /* Element i of an array, or NULL. */
-const nnfx__json *nnfx__json_at(const nnfx__json *arr, size_t i);
+const nx_json *nx_json_at(const nx_json *arr, size_t i);
 
 #endif /* NNFX_JSON_H */

@@ -68,16 +68,16 @@ nnfx_result nnfx_host_set_sample_rate(nnfx_host *h, double sr, nnfx_error *err)
                               "sample rate %g Hz out of range 1000-1536000", sr);
     if (sr == h->cfg.sample_rate)
         return NNFX_OK;
-    nnfx__mutex_lock(&h->mu);
+    nx_mutex_lock(&h->mu);
     h->cfg.sample_rate = sr; /* the worker reads it for `random` builds under mu */
     if (h->latest) {
         model_sr = h->latest->info.sample_rate;
-        nnfx__copy(name, sizeof name, h->latest->name);
+        nx_copy(name, sizeof name, h->latest->name);
     }
-    nnfx__mutex_unlock(&h->mu);
+    nx_mutex_unlock(&h->mu);
     set_coefficients(h);
     if (model_sr > 0.0 && model_sr != sr)
-        nnfx__host_push_event(h, NNFX_EVENT_WARNING, "warning",
+        nx_host_push_event(h, NNFX_EVENT_WARNING, "warning",
                               "%s was made for %g Hz but the host now runs at %g Hz: it will "
                               "sound different (no resampling yet)",
                               name, model_sr, sr);
@@ -94,11 +94,11 @@ nnfx_result nnfx_host_new(const nnfx_host_config *cfg, nnfx_host **out, nnfx_err
         *out = NULL;
     if (!cfg || !out)
         return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "nnfx_host_new: NULL argument");
-    if (cfg->in_channels < 1 || cfg->in_channels > HOST_MAX_PORTS || cfg->out_channels < 1 ||
-        cfg->out_channels > HOST_MAX_PORTS)
+    if (cfg->in_channels < 1 || cfg->in_channels > NNFX_MAX_CHANNELS || cfg->out_channels < 1 ||
+        cfg->out_channels > NNFX_MAX_CHANNELS)
         return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
                               "host ports: %d inputs, %d outputs; allowed 1-%d each",
-                              cfg->in_channels, cfg->out_channels, HOST_MAX_PORTS);
+                              cfg->in_channels, cfg->out_channels, NNFX_MAX_CHANNELS);
     if (cfg->max_block < 1 || cfg->max_block > 65536)
         return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "max_block %d out of range 1-65536",
                               cfg->max_block);
@@ -113,16 +113,16 @@ nnfx_result nnfx_host_new(const nnfx_host_config *cfg, nnfx_host **out, nnfx_err
     if (cfg->random_block_size < 1 || cfg->random_block_size > 65536)
         return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
                               "random_block_size %d out of range 1-65536", cfg->random_block_size);
-    h = (nnfx_host *)nnfx__calloc(1, sizeof *h);
+    h = (nnfx_host *)nx_calloc(1, sizeof *h);
     if (!h)
         return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory for the host");
     h->cfg = *cfg;
     per = (size_t)cfg->max_block;
     nbuf = 2 * (size_t)cfg->out_channels + 6;
-    h->scratch_mem = (float *)nnfx__calloc(nbuf * per, sizeof(float));
-    h->dry = (float **)nnfx__calloc((size_t)cfg->out_channels, sizeof(float *));
-    h->wet = (float **)nnfx__calloc((size_t)cfg->out_channels, sizeof(float *));
-    h->events = (nnfx_host_event *)nnfx__calloc(HOST_EVENT_RING, sizeof(nnfx_host_event));
+    h->scratch_mem = (float *)nx_calloc(nbuf * per, sizeof(float));
+    h->dry = (float **)nx_calloc((size_t)cfg->out_channels, sizeof(float *));
+    h->wet = (float **)nx_calloc((size_t)cfg->out_channels, sizeof(float *));
+    h->events = (nnfx_host_event *)nx_calloc(HOST_EVENT_RING, sizeof(nnfx_host_event));
     if (!h->scratch_mem || !h->dry || !h->wet || !h->events) {
         nnfx_host_free(h);
         return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory for the host's buffers");
@@ -141,24 +141,24 @@ nnfx_result nnfx_host_new(const nnfx_host_config *cfg, nnfx_host **out, nnfx_err
     h->mix_cur = 1.0;
     h->in_gain_cur = 1.0;
     h->out_gain_cur = 1.0;
-    nnfx__atomic_store_f32(&h->mix_target, 1.0f);
-    nnfx__atomic_store_f32(&h->in_gain_target, 1.0f);
-    nnfx__atomic_store_f32(&h->out_gain_target, 1.0f);
-    nnfx__atomic_store_i32(&h->dc_mode, -1);
+    nx_atomic_store_f32(&h->mix_target, 1.0f);
+    nx_atomic_store_f32(&h->in_gain_target, 1.0f);
+    nx_atomic_store_f32(&h->out_gain_target, 1.0f);
+    nx_atomic_store_i32(&h->dc_mode, -1);
     h->mix = 1.0f;
     h->recipe = nnfx_random_recipe_init();
     h->recipe.in_channels = cfg->in_channels == 2 ? 2 : 1;
     h->recipe.out_channels = cfg->out_channels == 2 ? 2 : 1;
-    if (nnfx__mutex_init(&h->mu) != 0) {
-        nnfx__free(h->scratch_mem);
-        nnfx__free(h->dry);
-        nnfx__free(h->wet);
-        nnfx__free(h->events);
-        nnfx__free(h);
+    if (nx_mutex_init(&h->mu) != 0) {
+        nx_free(h->scratch_mem);
+        nx_free(h->dry);
+        nx_free(h->wet);
+        nx_free(h->events);
+        nx_free(h);
         return nnfx_set_error(err, NNFX_ERR_NOMEM, "cannot create the host's mutex");
     }
-    nnfx__cond_init(&h->cv);
-    rc = nnfx__host_worker_start(h, err);
+    nx_cond_init(&h->cv);
+    rc = nx_host_worker_start(h, err);
     if (rc != NNFX_OK) {
         nnfx_host_free(h);
         return rc;
@@ -169,21 +169,21 @@ nnfx_result nnfx_host_new(const nnfx_host_config *cfg, nnfx_host **out, nnfx_err
 
 static void free_retired(nnfx_host *h)
 {
-    int32_t r = h->retire_r, w = nnfx__atomic_load_i32(&h->retire_w);
+    int32_t r = h->retire_r, w = nx_atomic_load_i32(&h->retire_w);
     host_slot *s;
     while (r != w) {
         s = h->retired[r & (HOST_RETIRE_RING - 1)];
-        nnfx__host_slot_free(s);
+        nx_host_slot_free(s);
         r++;
-        nnfx__atomic_store_i32(&h->retire_r, r);
+        nx_atomic_store_i32(&h->retire_r, r);
     }
-    nnfx__mutex_lock(&h->mu);
+    nx_mutex_lock(&h->mu);
     while (h->to_free) {
         s = h->to_free;
         h->to_free = s->next_free;
-        nnfx__host_slot_free(s);
+        nx_host_slot_free(s);
     }
-    nnfx__mutex_unlock(&h->mu);
+    nx_mutex_unlock(&h->mu);
 }
 
 void nnfx_host_free(nnfx_host *h)
@@ -191,46 +191,46 @@ void nnfx_host_free(nnfx_host *h)
     host_slot *p;
     if (!h)
         return;
-    nnfx__host_worker_stop(h);
+    nx_host_worker_stop(h);
     if (h->events) { /* fully constructed: the mutex exists */
         free_retired(h);
-        nnfx__mutex_destroy(&h->mu);
-        nnfx__cond_destroy(&h->cv);
+        nx_mutex_destroy(&h->mu);
+        nx_cond_destroy(&h->cv);
     }
-    p = (host_slot *)nnfx__atomic_xchg_ptr(&h->pending, NULL);
+    p = (host_slot *)nx_atomic_xchg_ptr(&h->pending, NULL);
     if (p && p != h->cur && p != h->old)
-        nnfx__host_slot_free(p);
+        nx_host_slot_free(p);
     if (h->old && h->old != h->cur)
-        nnfx__host_slot_free(h->old);
-    nnfx__host_slot_free(h->cur);
-    nnfx__free(h->scratch_mem);
-    nnfx__free(h->dry);
-    nnfx__free(h->wet);
-    nnfx__free(h->events);
-    nnfx__free(h);
+        nx_host_slot_free(h->old);
+    nx_host_slot_free(h->cur);
+    nx_free(h->scratch_mem);
+    nx_free(h->dry);
+    nx_free(h->wet);
+    nx_free(h->events);
+    nx_free(h);
 }
 
 /* ---- real-time setters ---- */
 
-NNFX_RT void nnfx_host_set_bypass(nnfx_host *h, int on) { nnfx__atomic_store_i32(&h->bypass_target, on ? 1 : 0); }
+NNFX_RT void nnfx_host_set_bypass(nnfx_host *h, int on) { nx_atomic_store_i32(&h->bypass_target, on ? 1 : 0); }
 NNFX_RT void nnfx_host_set_mix(nnfx_host *h, float wet)
 {
-    nnfx__atomic_store_f32(&h->mix_target, clampf(wet, 0.0f, 1.0f));
+    nx_atomic_store_f32(&h->mix_target, clampf(wet, 0.0f, 1.0f));
 }
 NNFX_RT void nnfx_host_set_in_gain_db(nnfx_host *h, float db)
 {
-    nnfx__atomic_store_f32(&h->in_gain_target, db_to_lin(clampf(db, -60.0f, 60.0f)));
+    nx_atomic_store_f32(&h->in_gain_target, db_to_lin(clampf(db, -60.0f, 60.0f)));
 }
 NNFX_RT void nnfx_host_set_out_gain_db(nnfx_host *h, float db)
 {
-    nnfx__atomic_store_f32(&h->out_gain_target, db_to_lin(clampf(db, -60.0f, 60.0f)));
+    nx_atomic_store_f32(&h->out_gain_target, db_to_lin(clampf(db, -60.0f, 60.0f)));
 }
 NNFX_RT void nnfx_host_set_param(nnfx_host *h, int index, float value)
 {
     host_slot *s = h->cur; /* audio thread: the playing model */
     if (!s || index < 0 || index >= s->param_count || value != value)
         return;
-    nnfx__atomic_store_f32(&s->param_target[index],
+    nx_atomic_store_f32(&s->param_target[index],
                            clampf(value, s->pinfo[index].min_value, s->pinfo[index].max_value));
 }
 
@@ -286,7 +286,7 @@ static void apply_params(nnfx_host *h, host_slot *s, int n)
        runtime then primes the model's history for the new setting. */
     c = s->ran ? pow(h->smooth_a, (double)n) : 0.0;
     for (i = 0; i < s->param_count; i++) {
-        double t = (double)nnfx__atomic_load_f32(&s->param_target[i]);
+        double t = (double)nx_atomic_load_f32(&s->param_target[i]);
         double v = s->param_current[i];
         double range = (double)s->pinfo[i].max_value - (double)s->pinfo[i].min_value;
         if (v == t)
@@ -351,22 +351,22 @@ static void mix_slot_out(const nnfx_host *h, const host_slot *s, int o, float *d
 
 static int retire(nnfx_host *h, host_slot *s)
 {
-    int32_t w = h->retire_w, r = nnfx__atomic_load_i32(&h->retire_r);
+    int32_t w = h->retire_w, r = nx_atomic_load_i32(&h->retire_r);
     if (w - r >= HOST_RETIRE_RING)
         return 0;
     h->retired[w & (HOST_RETIRE_RING - 1)] = s;
-    nnfx__atomic_store_i32(&h->retire_w, w + 1);
+    nx_atomic_store_i32(&h->retire_w, w + 1);
     return 1;
 }
 
 static void take_pending(nnfx_host *h)
 {
     host_slot *p;
-    if (!nnfx__atomic_load_ptr(&h->pending))
+    if (!nx_atomic_load_ptr(&h->pending))
         return;
     if (h->fading)
         return; /* let the running crossfade finish; a newer model replaces this one meanwhile */
-    p = (host_slot *)nnfx__atomic_xchg_ptr(&h->pending, NULL);
+    p = (host_slot *)nx_atomic_xchg_ptr(&h->pending, NULL);
     if (!p)
         return;
     h->old = h->cur;
@@ -386,7 +386,7 @@ static void process_chunk(nnfx_host *h, const float *const *in, float *const *ou
     take_pending(h);
     cur = h->cur;
     old = h->old;
-    rq = nnfx__atomic_load_i32(&h->reset_req);
+    rq = nx_atomic_load_i32(&h->reset_req);
     if (rq != h->reset_seen) {
         h->reset_seen = rq;
         if (cur)
@@ -406,17 +406,17 @@ static void process_chunk(nnfx_host *h, const float *const *in, float *const *ou
     }
     if (!h->started) {
         /* gains and mix set before the first block apply at once (nothing has sounded) */
-        h->in_gain_cur = (double)nnfx__atomic_load_f32(&h->in_gain_target);
-        h->out_gain_cur = (double)nnfx__atomic_load_f32(&h->out_gain_target);
-        h->mix_cur = (double)nnfx__atomic_load_f32(&h->mix_target);
+        h->in_gain_cur = (double)nx_atomic_load_f32(&h->in_gain_target);
+        h->out_gain_cur = (double)nx_atomic_load_f32(&h->out_gain_target);
+        h->mix_cur = (double)nx_atomic_load_f32(&h->mix_target);
         h->started = 1;
     }
-    smooth_ramp(h->ramp_in, &h->in_gain_cur, nnfx__atomic_load_f32(&h->in_gain_target),
+    smooth_ramp(h->ramp_in, &h->in_gain_cur, nx_atomic_load_f32(&h->in_gain_target),
                 h->smooth_a, n);
-    smooth_ramp(h->ramp_out, &h->out_gain_cur, nnfx__atomic_load_f32(&h->out_gain_target),
+    smooth_ramp(h->ramp_out, &h->out_gain_cur, nx_atomic_load_f32(&h->out_gain_target),
                 h->smooth_a, n);
-    smooth_ramp(h->ramp_mix, &h->mix_cur, nnfx__atomic_load_f32(&h->mix_target), h->smooth_a, n);
-    bypass_t = nnfx__atomic_load_i32(&h->bypass_target) ? 1.0f : 0.0f;
+    smooth_ramp(h->ramp_mix, &h->mix_cur, nx_atomic_load_f32(&h->mix_target), h->smooth_a, n);
+    bypass_t = nx_atomic_load_i32(&h->bypass_target) ? 1.0f : 0.0f;
     linear_ramp(h->ramp_bypass, &h->bypass_pos, bypass_t, h->fade_step, n);
 
     if (!cur) {
@@ -457,7 +457,7 @@ static void process_chunk(nnfx_host *h, const float *const *in, float *const *ou
     }
 
     /* DC blocker: y = x - x1 + R*y1 (first-order high-pass near 10 Hz). */
-    mode = nnfx__atomic_load_i32(&h->dc_mode);
+    mode = nx_atomic_load_i32(&h->dc_mode);
     dc_on = mode < 0 ? cur->dc_default : mode;
     /* The filter always runs (its state stays settled); switching it on or off crossfades
        between its input and output, so a model's DC never jumps in or out. */
@@ -502,12 +502,12 @@ NNFX_RT void nnfx_host_process(nnfx_host *h, const float *const *in, float *cons
     if (!h || frames <= 0)
         return;
     if (h->cfg.measure_load)
-        t0 = nnfx__now_ns();
+        t0 = nx_now_ns();
     nx_fpu_enter(&fpu); /* FTZ/DAZ (x86), FZ (ARM): the gains, DC blocker and mix too */
     while (done < frames) {
         int n = frames - done < h->cfg.max_block ? frames - done : h->cfg.max_block;
-        const float *ip[HOST_MAX_PORTS];
-        float *op[HOST_MAX_PORTS];
+        const float *ip[NNFX_MAX_CHANNELS];
+        float *op[NNFX_MAX_CHANNELS];
         int c;
         for (c = 0; c < h->cfg.in_channels; c++)
             ip[c] = in[c] + done;
@@ -518,13 +518,13 @@ NNFX_RT void nnfx_host_process(nnfx_host *h, const float *const *in, float *cons
     }
     nx_fpu_leave(&fpu);
     if (h->cfg.measure_load) {
-        double used = (double)(nnfx__now_ns() - t0) * 1e-9;
+        double used = (double)(nx_now_ns() - t0) * 1e-9;
         double avail = (double)frames / h->cfg.sample_rate;
         double a = 0.05; /* roughly a 20-block average */
         h->load_avg += a * (used / avail - h->load_avg);
-        nnfx__atomic_store_f32(&h->load_bits, (float)h->load_avg);
+        nx_atomic_store_f32(&h->load_bits, (float)h->load_avg);
     }
-    nnfx__atomic_add_i32(&h->blocks_done, 1);
+    nx_atomic_add_i32(&h->blocks_done, 1);
 }
 
 /* ---- control thread ---- */
@@ -539,8 +539,8 @@ nnfx_result nnfx_host_open(nnfx_host *h, const char *path, nnfx_error *err)
     if (strlen(path) >= sizeof job.path)
         return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "open: path longer than %d bytes",
                               (int)sizeof job.path - 1);
-    nnfx__copy(job.path, sizeof job.path, path);
-    return nnfx__host_submit(h, &job, err);
+    nx_copy(job.path, sizeof job.path, path);
+    return nx_host_submit(h, &job, err);
 }
 
 nnfx_result nnfx_host_open_memory(nnfx_host *h, const void *data, size_t size, const char *name,
@@ -551,14 +551,14 @@ nnfx_result nnfx_host_open_memory(nnfx_host *h, const void *data, size_t size, c
         return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "open: NULL data");
     memset(&job, 0, sizeof job);
     job.kind = JOB_OPEN_MEMORY;
-    nnfx__copy(job.path, sizeof job.path, name ? name : "(memory)");
-    job.bytes = (uint8_t *)nnfx__malloc(size ? size : 1);
+    nx_copy(job.path, sizeof job.path, name ? name : "(memory)");
+    job.bytes = (uint8_t *)nx_malloc(size ? size : 1);
     if (!job.bytes)
         return nnfx_set_error(err, NNFX_ERR_NOMEM, "open: out of memory copying %lu bytes",
                               (unsigned long)size);
     memcpy(job.bytes, data, size);
     job.n_bytes = size;
-    return nnfx__host_submit(h, &job, err);
+    return nx_host_submit(h, &job, err);
 }
 
 int nnfx_host_poll(nnfx_host *h, nnfx_host_event *ev)
@@ -569,7 +569,7 @@ int nnfx_host_poll(nnfx_host *h, nnfx_host_event *ev)
     free_retired(h);
     if (!ev)
         return 0;
-    nnfx__mutex_lock(&h->mu);
+    nx_mutex_lock(&h->mu);
     if (h->ev_r != h->ev_w) {
         const nnfx_host_event *src = &h->events[h->ev_r % HOST_EVENT_RING];
         *ev = *src;
@@ -579,7 +579,7 @@ int nnfx_host_poll(nnfx_host *h, nnfx_host_event *ev)
         h->ev_r++;
         got = 1;
     }
-    nnfx__mutex_unlock(&h->mu);
+    nx_mutex_unlock(&h->mu);
     return got;
 }
 
@@ -610,9 +610,9 @@ int nnfx_host_has_model(const nnfx_host *h)
     nnfx_host *m = (nnfx_host *)h;
     if (!h)
         return 0;
-    nnfx__mutex_lock(&m->mu);
+    nx_mutex_lock(&m->mu);
     r = m->latest != NULL;
-    nnfx__mutex_unlock(&m->mu);
+    nx_mutex_unlock(&m->mu);
     return r;
 }
 
@@ -622,9 +622,9 @@ int nnfx_host_busy(const nnfx_host *h)
     nnfx_host *m = (nnfx_host *)h;
     if (!h)
         return 0;
-    nnfx__mutex_lock(&m->mu);
+    nx_mutex_lock(&m->mu);
     r = m->busy || m->n_jobs > 0;
-    nnfx__mutex_unlock(&m->mu);
+    nx_mutex_unlock(&m->mu);
     return r;
 }
 
@@ -634,7 +634,7 @@ int nnfx_host_wait_idle(nnfx_host *h, int timeout_ms)
     while (nnfx_host_busy(h)) {
         if (waited >= timeout_ms)
             return 0;
-        nnfx__sleep_ms(1);
+        nx_sleep_ms(1);
         waited++;
     }
     return 1;
@@ -644,8 +644,8 @@ nnfx_random_recipe nnfx_host_recipe(const nnfx_host *h)
 {
     nnfx_random_recipe r;
     nnfx_host *m = (nnfx_host *)h;
-    nnfx__mutex_lock(&m->mu);
+    nx_mutex_lock(&m->mu);
     r = m->recipe;
-    nnfx__mutex_unlock(&m->mu);
+    nx_mutex_unlock(&m->mu);
     return r;
 }

@@ -23,7 +23,6 @@
 #include "nnfx_host.h"
 
 #define HOST_MAX_PARAMS 64
-#define HOST_MAX_PORTS 64
 #define HOST_RETIRE_RING 16 /* power of two */
 #define HOST_EVENT_RING 128
 #define HOST_MAX_JOBS 8
@@ -77,7 +76,7 @@ struct nnfx_host {
     double smooth_a;         /* one-pole coefficient per sample */
     int started;             /* audio thread: a block has been processed */
     float dc_r;              /* DC blocker pole */
-    float dc_x1[HOST_MAX_PORTS], dc_y1[HOST_MAX_PORTS];
+    float dc_x1[NNFX_MAX_CHANNELS], dc_y1[NNFX_MAX_CHANNELS];
     int32_t reset_seen;
     float **dry, **wet;      /* [out_channels][max_block] */
     float *ramp_in, *ramp_out, *ramp_mix, *ramp_fade, *ramp_bypass, *ramp_dc; /* [max_block] */
@@ -99,8 +98,8 @@ struct nnfx_host {
     volatile int32_t blocks_done;
 
     /* ---- control side, under mu ---- */
-    nnfx__mutex mu;
-    nnfx__cond cv;
+    nx_mutex mu;
+    nx_cond cv;
     host_slot *latest;       /* newest published slot (what info/param/save see) */
     host_slot *to_free;      /* slots never adopted by audio, freed in poll */
     nnfx_random_recipe recipe;
@@ -111,12 +110,12 @@ struct nnfx_host {
     int busy;                /* worker is running a job */
     int quit;
     int worker_started;
-    nnfx__thread worker;
+    nx_thread worker;
     float in_gain_db, out_gain_db, mix, user_bypass; /* control-side copies for info */
 };
 
 /* Truncating string copy (always NUL-terminated). */
-static inline void nnfx__copy(char *dst, size_t cap, const char *src)
+static inline void nx_copy(char *dst, size_t cap, const char *src)
 {
     size_t n = src ? strlen(src) : 0;
     if (cap == 0)
@@ -129,22 +128,22 @@ static inline void nnfx__copy(char *dst, size_t cap, const char *src)
 }
 
 /* host_worker.c */
-nnfx_result nnfx__host_worker_start(nnfx_host *h, nnfx_error *err);
-void nnfx__host_worker_stop(nnfx_host *h);
+nnfx_result nx_host_worker_start(nnfx_host *h, nnfx_error *err);
+void nx_host_worker_stop(nnfx_host *h);
 /* Queue (threaded) or run (unthreaded) a job; takes ownership of job->bytes. */
-nnfx_result nnfx__host_submit(nnfx_host *h, host_job *job, nnfx_error *err);
-void nnfx__host_slot_free(host_slot *s);
+nnfx_result nx_host_submit(nnfx_host *h, host_job *job, nnfx_error *err);
+void nx_host_slot_free(host_slot *s);
 
 /* host_messages.c */
 /* Push an event (mu must NOT be held). */
-void nnfx__host_push_event(nnfx_host *h, nnfx_host_event_kind kind, const char *key,
+void nx_host_push_event(nnfx_host *h, nnfx_host_event_kind kind, const char *key,
                            const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))
 #endif
     ;
 /* Same, with mu held by the caller. */
-void nnfx__host_push_event_locked(nnfx_host *h, const nnfx_host_event *ev);
-int nnfx__recipe_from_architecture(const char *json, nnfx_random_recipe *out);
+void nx_host_push_event_locked(nnfx_host *h, const nnfx_host_event *ev);
+int nx_recipe_from_architecture(const char *json, nnfx_random_recipe *out);
 
 #endif /* NNFX_HOST_INTERNAL_H */

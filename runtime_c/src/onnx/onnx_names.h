@@ -3,8 +3,8 @@
  * strings) to int values, used by the ONNX reader and the graph checks
  * (internal). Memory through alloc.h.
  */
-#ifndef NNFX_ONNX_NAMES_H
-#define NNFX_ONNX_NAMES_H
+#ifndef NX_ONNX_NAMES_H
+#define NX_ONNX_NAMES_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -15,15 +15,15 @@ typedef struct {
     size_t cap;        /* power of two */
     size_t count;
     uint32_t seed;     /* varies per table (from its address): crafted collisions are hard */
-} nnfx__names;
+} nx_names;
 
 /* Room for at least `expected` names. Returns 0, or -1 when out of memory. */
-int nnfx__names_init(nnfx__names *t, size_t expected);
-void nnfx__names_free(nnfx__names *t);
+int nx_names_init(nx_names *t, size_t expected);
+void nx_names_free(nx_names *t);
 /* Value stored for key, or -1 when absent. */
-int nnfx__names_get(const nnfx__names *t, const char *key);
+int nx_names_get(const nx_names *t, const char *key);
 /* Insert key -> value. Returns 1 if inserted, 0 if key was already present (value unchanged,
  * *existing receives it when non-NULL), -1 when the table is full (sized too small). */
-int nnfx__names_put(nnfx__names *t, const char *key, int value, int *existing);
+int nx_names_put(nx_names *t, const char *key, int value, int *existing);
 
-#endif /* NNFX_ONNX_NAMES_H */
+#endif /* NX_ONNX_NAMES_H */

@@ -27,7 +27,7 @@ const char *nnfx_host_selectors(void)
 
 /* ---- events ---- */
 
-void nnfx__host_push_event_locked(nnfx_host *h, const nnfx_host_event *ev)
+void nx_host_push_event_locked(nnfx_host *h, const nnfx_host_event *ev)
 {
     nnfx_host_event *dst;
     int i;
@@ -43,25 +43,25 @@ void nnfx__host_push_event_locked(nnfx_host *h, const nnfx_host_event *ev)
     h->ev_w++;
 }
 
-void nnfx__host_push_event(nnfx_host *h, nnfx_host_event_kind kind, const char *key,
+void nx_host_push_event(nnfx_host *h, nnfx_host_event_kind kind, const char *key,
                            const char *fmt, ...)
 {
     nnfx_host_event ev;
     va_list ap;
     memset(&ev, 0, sizeof ev);
     ev.kind = kind;
-    nnfx__copy(ev.key, sizeof ev.key, key);
+    nx_copy(ev.key, sizeof ev.key, key);
     va_start(ap, fmt);
     vsnprintf(ev.text, sizeof ev.text, fmt, ap);
     va_end(ap);
     /* One symbol value: the text itself, so list-based hosts can show it. */
     ev.n_values = 1;
     ev.values[0].type = NNFX_ATOM_SYMBOL;
-    nnfx__copy(ev.sym, sizeof ev.sym, ev.text);
+    nx_copy(ev.sym, sizeof ev.sym, ev.text);
     ev.values[0].s = ev.sym;
-    nnfx__mutex_lock(&h->mu);
-    nnfx__host_push_event_locked(h, &ev);
-    nnfx__mutex_unlock(&h->mu);
+    nx_mutex_lock(&h->mu);
+    nx_host_push_event_locked(h, &ev);
+    nx_mutex_unlock(&h->mu);
 }
 
 /* Event builder for INFO lines. */
@@ -74,7 +74,7 @@ static void eb_init(ev_builder *b, const char *key)
 {
     memset(b, 0, sizeof *b);
     b->ev.kind = NNFX_EVENT_INFO;
-    nnfx__copy(b->ev.key, sizeof b->ev.key, key);
+    nx_copy(b->ev.key, sizeof b->ev.key, key);
 }
 
 static void eb_float(ev_builder *b, double f)
@@ -111,7 +111,7 @@ static void eb_push(nnfx_host *h, ev_builder *b, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(b->ev.text, sizeof b->ev.text, fmt, ap);
     va_end(ap);
-    nnfx__host_push_event_locked(h, &b->ev);
+    nx_host_push_event_locked(h, &b->ev);
 }
 
 /* ---- architecture JSON: the recipe of a random_tcn (flat keys, tolerant reader) ---- */
@@ -135,7 +135,7 @@ static const char *json_value(const char *json, const char *key)
     return p;
 }
 
-int nnfx__recipe_from_architecture(const char *json, nnfx_random_recipe *out)
+int nx_recipe_from_architecture(const char *json, nnfx_random_recipe *out)
 {
     nnfx_random_recipe r = nnfx_random_recipe_init();
     const char *p, *rec;
@@ -255,9 +255,9 @@ static nnfx_result msg_random(nnfx_host *h, const char *sel, int argc, const nnf
     nnfx_result rc;
     host_job job;
     int i;
-    nnfx__mutex_lock(&h->mu);
+    nx_mutex_lock(&h->mu);
     r = h->recipe;
-    nnfx__mutex_unlock(&h->mu);
+    nx_mutex_unlock(&h->mu);
     if (!strcmp(sel, "random")) {
         if (argc % 2 != 0)
             return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
@@ -298,13 +298,13 @@ static nnfx_result msg_random(nnfx_host *h, const char *sel, int argc, const nnf
     rc = nnfx_random_recipe_validate(&r, err);
     if (rc != NNFX_OK)
         return rc;
-    nnfx__mutex_lock(&h->mu);
+    nx_mutex_lock(&h->mu);
     h->recipe = r;
-    nnfx__mutex_unlock(&h->mu);
+    nx_mutex_unlock(&h->mu);
     memset(&job, 0, sizeof job);
     job.kind = JOB_RANDOM;
     job.recipe = r;
-    return nnfx__host_submit(h, &job, err);
+    return nx_host_submit(h, &job, err);
 }
 
 /* ---- info, verify, save ---- */
@@ -313,9 +313,9 @@ static void msg_info(nnfx_host *h)
 {
     ev_builder b;
     host_slot *s;
-    float load = nnfx__atomic_load_f32(&h->load_bits);
+    float load = nx_atomic_load_f32(&h->load_bits);
     int i;
-    nnfx__mutex_lock(&h->mu);
+    nx_mutex_lock(&h->mu);
     s = h->latest;
     eb_init(&b, "file");
     eb_sym(&b, s ? s->name : "none");
@@ -349,7 +349,7 @@ static void msg_info(nnfx_host *h)
                 in->mode == NNFX_MODE_LOOKBACK ? "lookback" : "stream");
         for (i = 0; i < s->param_count; i++) {
             const nnfx_param_info *p = &s->pinfo[i];
-            float v = nnfx__atomic_load_f32(&s->param_target[i]);
+            float v = nx_atomic_load_f32(&s->param_target[i]);
             eb_init(&b, "param");
             eb_float(&b, i);
             eb_sym(&b, p->name);
@@ -393,13 +393,13 @@ static void msg_info(nnfx_host *h)
     eb_float(&b, h->mix);
     eb_float(&b, h->in_gain_db);
     eb_float(&b, h->out_gain_db);
-    eb_float(&b, nnfx__atomic_load_i32(&h->dc_mode));
+    eb_float(&b, nx_atomic_load_i32(&h->dc_mode));
     eb_push(h, &b, "bypass %d, mix %g, ingain %g dB, outgain %g dB, dcblock %s", (int)h->user_bypass,
             (double)h->mix, (double)h->in_gain_db, (double)h->out_gain_db,
-            nnfx__atomic_load_i32(&h->dc_mode) < 0
+            nx_atomic_load_i32(&h->dc_mode) < 0
                 ? (s && s->dc_default ? "auto (on)" : "auto (off)")
-                : (nnfx__atomic_load_i32(&h->dc_mode) ? "on" : "off"));
-    nnfx__mutex_unlock(&h->mu);
+                : (nx_atomic_load_i32(&h->dc_mode) ? "on" : "off"));
+    nx_mutex_unlock(&h->mu);
 }
 
 static nnfx_result msg_verify(nnfx_host *h, nnfx_error *err)
@@ -407,21 +407,21 @@ static nnfx_result msg_verify(nnfx_host *h, nnfx_error *err)
     host_job job;
     memset(&job, 0, sizeof job);
     job.kind = JOB_VERIFY;
-    nnfx__mutex_lock(&h->mu);
+    nx_mutex_lock(&h->mu);
     if (!h->latest) {
-        nnfx__mutex_unlock(&h->mu);
+        nx_mutex_unlock(&h->mu);
         return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "verify: no model loaded");
     }
-    nnfx__copy(job.path, sizeof job.path, h->latest->name);
-    job.bytes = (uint8_t *)nnfx__malloc(h->latest->n_bytes ? h->latest->n_bytes : 1);
+    nx_copy(job.path, sizeof job.path, h->latest->name);
+    job.bytes = (uint8_t *)nx_malloc(h->latest->n_bytes ? h->latest->n_bytes : 1);
     if (job.bytes) {
         memcpy(job.bytes, h->latest->bytes, h->latest->n_bytes);
         job.n_bytes = h->latest->n_bytes;
     }
-    nnfx__mutex_unlock(&h->mu);
+    nx_mutex_unlock(&h->mu);
     if (!job.bytes)
         return nnfx_set_error(err, NNFX_ERR_NOMEM, "verify: out of memory");
-    return nnfx__host_submit(h, &job, err);
+    return nx_host_submit(h, &job, err);
 }
 
 static nnfx_result msg_save(nnfx_host *h, int argc, const nnfx_atom *argv, nnfx_error *err)
@@ -432,24 +432,24 @@ static nnfx_result msg_save(nnfx_host *h, int argc, const nnfx_atom *argv, nnfx_
     if (argc != 1 || argv[0].type != NNFX_ATOM_SYMBOL || !argv[0].s || !argv[0].s[0])
         return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "save: expected one file name");
     path = argv[0].s;
-    nnfx__mutex_lock(&h->mu);
+    nx_mutex_lock(&h->mu);
     if (!h->latest) {
-        nnfx__mutex_unlock(&h->mu);
+        nx_mutex_unlock(&h->mu);
         return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "save: no model loaded");
     }
     f = fopen(path, "wb");
     if (!f) {
-        nnfx__mutex_unlock(&h->mu);
+        nx_mutex_unlock(&h->mu);
         return nnfx_set_error(err, NNFX_ERR_IO, "save: cannot write '%s'", path);
     }
     wrote = fwrite(h->latest->bytes, 1, h->latest->n_bytes, f);
     if (fclose(f) != 0 || wrote != h->latest->n_bytes) {
-        nnfx__mutex_unlock(&h->mu);
+        nx_mutex_unlock(&h->mu);
         remove(path);
         return nnfx_set_error(err, NNFX_ERR_IO, "save: writing '%s' failed (disk full?)", path);
     }
-    nnfx__mutex_unlock(&h->mu);
-    nnfx__host_push_event(h, NNFX_EVENT_INFO, "saved", "saved %s (%lu bytes)", path,
+    nx_mutex_unlock(&h->mu);
+    nx_host_push_event(h, NNFX_EVENT_INFO, "saved", "saved %s (%lu bytes)", path,
                           (unsigned long)wrote);
     return NNFX_OK;
 }
@@ -466,10 +466,10 @@ static nnfx_result msg_param(nnfx_host *h, int argc, const nnfx_atom *argv, nnfx
     rc = need_float("param", argc, argv, 1, "a number", &v, err);
     if (rc != NNFX_OK)
         return rc;
-    nnfx__mutex_lock(&h->mu);
+    nx_mutex_lock(&h->mu);
     s = h->latest;
     if (!s || s->param_count == 0) {
-        nnfx__mutex_unlock(&h->mu);
+        nx_mutex_unlock(&h->mu);
         return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "param: %s",
                               s ? "this model has no knobs" : "no model loaded");
     }
@@ -500,18 +500,18 @@ static nnfx_result msg_param(nnfx_host *h, int argc, const nnfx_atom *argv, nnfx
             nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
                            "param: index %g out of range 0-%d (knobs: %s)", argv[0].f,
                            s->param_count - 1, names);
-        nnfx__mutex_unlock(&h->mu);
+        nx_mutex_unlock(&h->mu);
         return NNFX_ERR_INVALID_ARG;
     }
     if (v < s->pinfo[idx].min_value || v > s->pinfo[idx].max_value) {
         nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "param: %s = %g is out of range %g..%g",
                        s->pname[idx], v, (double)s->pinfo[idx].min_value,
                        (double)s->pinfo[idx].max_value);
-        nnfx__mutex_unlock(&h->mu);
+        nx_mutex_unlock(&h->mu);
         return NNFX_ERR_INVALID_ARG;
     }
-    nnfx__atomic_store_f32(&s->param_target[idx], (float)v);
-    nnfx__mutex_unlock(&h->mu);
+    nx_atomic_store_f32(&s->param_target[idx], (float)v);
+    nx_mutex_unlock(&h->mu);
     return NNFX_OK;
 }
 
@@ -534,7 +534,7 @@ nnfx_result nnfx_host_message(nnfx_host *h, const char *sel, int argc, const nnf
     if (!strcmp(sel, "reset")) {
         if (argc != 0)
             return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "reset: takes no arguments");
-        nnfx__atomic_add_i32(&h->reset_req, 1);
+        nx_atomic_add_i32(&h->reset_req, 1);
         return NNFX_OK;
     }
     if (!strcmp(sel, "mix")) {
@@ -561,12 +561,12 @@ nnfx_result nnfx_host_message(nnfx_host *h, const char *sel, int argc, const nnf
     if (!strcmp(sel, "dcblock")) {
         if (argc == 1 && argv[0].type == NNFX_ATOM_SYMBOL && argv[0].s &&
             !strcmp(argv[0].s, "auto")) {
-            nnfx__atomic_store_i32(&h->dc_mode, -1);
+            nx_atomic_store_i32(&h->dc_mode, -1);
             return NNFX_OK;
         }
         rc = flag01(sel, argc, argv, &flag, err);
         if (rc == NNFX_OK)
-            nnfx__atomic_store_i32(&h->dc_mode, flag);
+            nx_atomic_store_i32(&h->dc_mode, flag);
         return rc;
     }
     if (!strcmp(sel, "open")) { /* the path as given: adapters normally resolve it first */

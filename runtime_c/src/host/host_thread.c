@@ -21,7 +21,7 @@ static DWORD WINAPI win_entry(LPVOID p)
     return 0;
 }
 
-int nnfx__thread_start(nnfx__thread *t, void (*fn)(void *), void *arg)
+int nx_thread_start(nx_thread *t, void (*fn)(void *), void *arg)
 {
     start_args *a = (start_args *)HeapAlloc(GetProcessHeap(), 0, sizeof *a);
     if (!a)
@@ -36,33 +36,33 @@ int nnfx__thread_start(nnfx__thread *t, void (*fn)(void *), void *arg)
     return 0;
 }
 
-void nnfx__thread_join(nnfx__thread *t)
+void nx_thread_join(nx_thread *t)
 {
     WaitForSingleObject(t->h, INFINITE);
     CloseHandle(t->h);
 }
 
-int nnfx__mutex_init(nnfx__mutex *m)
+int nx_mutex_init(nx_mutex *m)
 {
     InitializeCriticalSection(&m->cs);
     return 0;
 }
-void nnfx__mutex_destroy(nnfx__mutex *m) { DeleteCriticalSection(&m->cs); }
-void nnfx__mutex_lock(nnfx__mutex *m) { EnterCriticalSection(&m->cs); }
-void nnfx__mutex_unlock(nnfx__mutex *m) { LeaveCriticalSection(&m->cs); }
-int nnfx__cond_init(nnfx__cond *c)
+void nx_mutex_destroy(nx_mutex *m) { DeleteCriticalSection(&m->cs); }
+void nx_mutex_lock(nx_mutex *m) { EnterCriticalSection(&m->cs); }
+void nx_mutex_unlock(nx_mutex *m) { LeaveCriticalSection(&m->cs); }
+int nx_cond_init(nx_cond *c)
 {
     InitializeConditionVariable(&c->cv);
     return 0;
 }
-void nnfx__cond_destroy(nnfx__cond *c) { (void)c; }
-void nnfx__cond_wait_ms(nnfx__cond *c, nnfx__mutex *m, int timeout_ms)
+void nx_cond_destroy(nx_cond *c) { (void)c; }
+void nx_cond_wait_ms(nx_cond *c, nx_mutex *m, int timeout_ms)
 {
     SleepConditionVariableCS(&c->cv, &m->cs, (DWORD)(timeout_ms < 0 ? 0 : timeout_ms));
 }
-void nnfx__cond_broadcast(nnfx__cond *c) { WakeAllConditionVariable(&c->cv); }
-void nnfx__sleep_ms(int ms) { Sleep((DWORD)ms); }
-long long nnfx__now_ns(void)
+void nx_cond_broadcast(nx_cond *c) { WakeAllConditionVariable(&c->cv); }
+void nx_sleep_ms(int ms) { Sleep((DWORD)ms); }
+long long nx_now_ns(void)
 {
     LARGE_INTEGER f, c;
     QueryPerformanceFrequency(&f);
@@ -81,7 +81,7 @@ typedef struct {
 } start_args;
 
 /* The start arguments live on the starter's stack; the new thread copies them and
-   raises `taken` before nnfx__thread_start returns. */
+   raises `taken` before nx_thread_start returns. */
 typedef struct {
     start_args a;
     volatile int taken;
@@ -96,7 +96,7 @@ static void *posix_boxed_entry(void *p)
     return NULL;
 }
 
-int nnfx__thread_start(nnfx__thread *t, void (*fn)(void *), void *arg)
+int nx_thread_start(nx_thread *t, void (*fn)(void *), void *arg)
 {
     start_box box;
     box.a.fn = fn;
@@ -105,19 +105,19 @@ int nnfx__thread_start(nnfx__thread *t, void (*fn)(void *), void *arg)
     if (pthread_create(&t->t, NULL, posix_boxed_entry, &box) != 0)
         return -1;
     while (!__atomic_load_n(&box.taken, __ATOMIC_ACQUIRE))
-        nnfx__sleep_ms(0);
+        nx_sleep_ms(0);
     return 0;
 }
 
-void nnfx__thread_join(nnfx__thread *t) { pthread_join(t->t, NULL); }
-int nnfx__mutex_init(nnfx__mutex *m) { return pthread_mutex_init(&m->m, NULL); }
-void nnfx__mutex_destroy(nnfx__mutex *m) { pthread_mutex_destroy(&m->m); }
-void nnfx__mutex_lock(nnfx__mutex *m) { pthread_mutex_lock(&m->m); }
-void nnfx__mutex_unlock(nnfx__mutex *m) { pthread_mutex_unlock(&m->m); }
-int nnfx__cond_init(nnfx__cond *c) { return pthread_cond_init(&c->c, NULL); }
-void nnfx__cond_destroy(nnfx__cond *c) { pthread_cond_destroy(&c->c); }
+void nx_thread_join(nx_thread *t) { pthread_join(t->t, NULL); }
+int nx_mutex_init(nx_mutex *m) { return pthread_mutex_init(&m->m, NULL); }
+void nx_mutex_destroy(nx_mutex *m) { pthread_mutex_destroy(&m->m); }
+void nx_mutex_lock(nx_mutex *m) { pthread_mutex_lock(&m->m); }
+void nx_mutex_unlock(nx_mutex *m) { pthread_mutex_unlock(&m->m); }
+int nx_cond_init(nx_cond *c) { return pthread_cond_init(&c->c, NULL); }
+void nx_cond_destroy(nx_cond *c) { pthread_cond_destroy(&c->c); }
 
-void nnfx__cond_wait_ms(nnfx__cond *c, nnfx__mutex *m, int timeout_ms)
+void nx_cond_wait_ms(nx_cond *c, nx_mutex *m, int timeout_ms)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -130,9 +130,9 @@ void nnfx__cond_wait_ms(nnfx__cond *c, nnfx__mutex *m, int timeout_ms)
     pthread_cond_timedwait(&c->c, &m->m, &ts);
 }
 
-void nnfx__cond_broadcast(nnfx__cond *c) { pthread_cond_broadcast(&c->c); }
+void nx_cond_broadcast(nx_cond *c) { pthread_cond_broadcast(&c->c); }
 
-void nnfx__sleep_ms(int ms)
+void nx_sleep_ms(int ms)
 {
     struct timespec ts;
     ts.tv_sec = ms / 1000;
@@ -143,7 +143,7 @@ void nnfx__sleep_ms(int ms)
     }
 }
 
-long long nnfx__now_ns(void)
+long long nx_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

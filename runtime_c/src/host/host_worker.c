@@ -13,16 +13,16 @@
 
 #define MAX_FILE_BYTES ((size_t)1 << 30)
 
-void nnfx__host_slot_free(host_slot *s)
+void nx_host_slot_free(host_slot *s)
 {
     if (!s)
         return;
     nnfx_model_free(s->model);
-    nnfx__free(s->in_buf);
-    nnfx__free(s->out_buf);
-    nnfx__free(s->mem);
-    nnfx__free(s->bytes);
-    nnfx__free(s);
+    nx_free(s->in_buf);
+    nx_free(s->out_buf);
+    nx_free(s->mem);
+    nx_free(s->bytes);
+    nx_free(s);
 }
 
 static nnfx_result read_file(const char *path, uint8_t **out, size_t *size, nnfx_error *err)
@@ -43,13 +43,13 @@ static nnfx_result read_file(const char *path, uint8_t **out, size_t *size, nnfx
         return nnfx_set_error(err, NNFX_ERR_LIMIT, "'%s' is %ld bytes, more than the %lu allowed",
                               path, n, (unsigned long)MAX_FILE_BYTES);
     }
-    buf = (uint8_t *)nnfx__malloc((size_t)n ? (size_t)n : 1);
+    buf = (uint8_t *)nx_malloc((size_t)n ? (size_t)n : 1);
     if (!buf) {
         fclose(f);
         return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory reading '%s'", path);
     }
     if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        nnfx__free(buf);
+        nx_free(buf);
         fclose(f);
         return nnfx_set_error(err, NNFX_ERR_IO, "cannot read '%s'", path);
     }
@@ -68,9 +68,9 @@ static int ports_fit(int model_ch, int host_ch)
 static double host_rate(nnfx_host *h)
 {
     double sr;
-    nnfx__mutex_lock(&h->mu);
+    nx_mutex_lock(&h->mu);
     sr = h->cfg.sample_rate;
-    nnfx__mutex_unlock(&h->mu);
+    nx_mutex_unlock(&h->mu);
     return sr;
 }
 
@@ -85,25 +85,25 @@ static nnfx_result make_slot(nnfx_host *h, uint8_t *bytes, size_t n, const char 
     size_t per;
     const char *arch, *mname;
     *out = NULL;
-    s = (host_slot *)nnfx__calloc(1, sizeof *s);
+    s = (host_slot *)nx_calloc(1, sizeof *s);
     if (!s) {
-        nnfx__free(bytes);
+        nx_free(bytes);
         return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory loading '%s'", name);
     }
     s->bytes = bytes;
     s->n_bytes = n;
-    nnfx__copy(s->name, sizeof s->name, name);
+    nx_copy(s->name, sizeof s->name, name);
     mc.mode = h->cfg.mode;
     mc.max_block = h->cfg.max_block;
     mc.host_sample_rate = host_rate(h);
     rc = nnfx_model_load_memory(bytes, n, &mc, &s->model, err);
     if (rc != NNFX_OK) {
-        nnfx__host_slot_free(s);
+        nx_host_slot_free(s);
         return rc;
     }
     rc = nnfx_model_info(s->model, &s->info);
     if (rc != NNFX_OK) {
-        nnfx__host_slot_free(s);
+        nx_host_slot_free(s);
         return nnfx_set_error(err, rc, "'%s': cannot read the model's info", name);
     }
     s->model_in = s->info.in_channels;
@@ -115,15 +115,15 @@ static nnfx_result make_slot(nnfx_host *h, uint8_t *bytes, size_t n, const char 
                        "%d outputs (allowed: equal counts, or 1 on either side); keeping the "
                        "current model",
                        name, s->model_in, s->model_out, h->cfg.in_channels, h->cfg.out_channels);
-        nnfx__host_slot_free(s);
+        nx_host_slot_free(s);
         return NNFX_ERR_INVALID_ARG;
     }
     per = (size_t)h->cfg.max_block;
-    s->mem = (float *)nnfx__calloc((size_t)(s->model_in + s->model_out) * per, sizeof(float));
-    s->in_buf = (float **)nnfx__calloc((size_t)s->model_in, sizeof(float *));
-    s->out_buf = (float **)nnfx__calloc((size_t)s->model_out, sizeof(float *));
+    s->mem = (float *)nx_calloc((size_t)(s->model_in + s->model_out) * per, sizeof(float));
+    s->in_buf = (float **)nx_calloc((size_t)s->model_in, sizeof(float *));
+    s->out_buf = (float **)nx_calloc((size_t)s->model_out, sizeof(float *));
     if (!s->mem || !s->in_buf || !s->out_buf) {
-        nnfx__host_slot_free(s);
+        nx_host_slot_free(s);
         return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory for '%s''s buffers", name);
     }
     for (c = 0; c < s->model_in; c++)
@@ -131,9 +131,9 @@ static nnfx_result make_slot(nnfx_host *h, uint8_t *bytes, size_t n, const char 
     for (c = 0; c < s->model_out; c++)
         s->out_buf[c] = s->mem + (size_t)(s->model_in + c) * per;
     mname = s->info.name ? s->info.name : "";
-    nnfx__copy(s->model_name, sizeof s->model_name, mname);
+    nx_copy(s->model_name, sizeof s->model_name, mname);
     arch = s->info.architecture ? s->info.architecture : "";
-    s->is_random = nnfx__recipe_from_architecture(arch, &s->recipe);
+    s->is_random = nx_recipe_from_architecture(arch, &s->recipe);
     s->dc_default = s->is_random && s->recipe.bias;
     s->param_count = s->info.param_count < HOST_MAX_PARAMS ? s->info.param_count : HOST_MAX_PARAMS;
     for (i = 0; i < s->param_count; i++) {
@@ -142,12 +142,12 @@ static nnfx_result make_slot(nnfx_host *h, uint8_t *bytes, size_t n, const char 
             memset(p, 0, sizeof *p);
             p->max_value = 1.0f;
         }
-        nnfx__copy(s->pname[i], sizeof s->pname[i], p->name ? p->name : "");
-        nnfx__copy(s->punit[i], sizeof s->punit[i], p->unit ? p->unit : "");
+        nx_copy(s->pname[i], sizeof s->pname[i], p->name ? p->name : "");
+        nx_copy(s->punit[i], sizeof s->punit[i], p->unit ? p->unit : "");
         p->name = s->pname[i];
         p->unit = s->punit[i];
         s->param_current[i] = p->default_value;
-        nnfx__atomic_store_f32(&s->param_target[i], p->default_value);
+        nx_atomic_store_f32(&s->param_target[i], p->default_value);
     }
     /* name/architecture pointers of the cached info are not kept (they live in the model). */
     s->info.name = NULL;
@@ -167,24 +167,24 @@ static void publish(nnfx_host *h, host_slot *s)
     snprintf(ev.key, sizeof ev.key, "loaded");
     ev.n_values = 1;
     ev.values[0].type = NNFX_ATOM_SYMBOL;
-    nnfx__copy(ev.sym, sizeof ev.sym, s->name);
+    nx_copy(ev.sym, sizeof ev.sym, s->name);
     ev.values[0].s = ev.sym;
     snprintf(ev.text, sizeof ev.text, "loaded %.300s (%d in, %d out, %g Hz, receptive field %d frames)",
              s->name, s->model_in, s->model_out, s->info.sample_rate, s->info.receptive_field);
-    nnfx__mutex_lock(&h->mu);
+    nx_mutex_lock(&h->mu);
     sr = h->cfg.sample_rate;
     h->latest = s;
     if (s->is_random)
         h->recipe = s->recipe;
-    nnfx__host_push_event_locked(h, &ev);
-    prev = (host_slot *)nnfx__atomic_xchg_ptr(&h->pending, s);
+    nx_host_push_event_locked(h, &ev);
+    prev = (host_slot *)nx_atomic_xchg_ptr(&h->pending, s);
     if (prev) { /* never adopted by the audio thread: free it in poll */
         prev->next_free = h->to_free;
         h->to_free = prev;
     }
-    nnfx__mutex_unlock(&h->mu);
+    nx_mutex_unlock(&h->mu);
     if (sr > 0 && s->info.sample_rate > 0 && s->info.sample_rate != sr)
-        nnfx__host_push_event(h, NNFX_EVENT_WARNING, "warning",
+        nx_host_push_event(h, NNFX_EVENT_WARNING, "warning",
                               "%s was made for %g Hz but the host runs at %g Hz: it will sound "
                               "different (no resampling yet)",
                               s->name, s->info.sample_rate, sr);
@@ -221,9 +221,9 @@ static void run_verify(nnfx_host *h, host_job *job)
                  job->path, max_err, err.message);
     else
         snprintf(ev.text, sizeof ev.text, "verify %.200s: failed: %.280s", job->path, err.message);
-    nnfx__mutex_lock(&h->mu);
-    nnfx__host_push_event_locked(h, &ev);
-    nnfx__mutex_unlock(&h->mu);
+    nx_mutex_lock(&h->mu);
+    nx_host_push_event_locked(h, &ev);
+    nx_mutex_unlock(&h->mu);
 }
 
 /* Runs one job in the current thread; fills err and queues an ERROR event on failure. */
@@ -239,15 +239,15 @@ static nnfx_result run_job(nnfx_host *h, host_job *job, nnfx_error *err)
     case JOB_VERIFY:
         job->bytes = bytes;
         run_verify(h, job);
-        nnfx__free(job->bytes);
+        nx_free(job->bytes);
         job->bytes = NULL;
         return NNFX_OK;
     case JOB_OPEN_FILE:
-        nnfx__copy(name, sizeof name, job->path);
+        nx_copy(name, sizeof name, job->path);
         rc = read_file(job->path, &bytes, &n, err);
         break;
     case JOB_OPEN_MEMORY:
-        nnfx__copy(name, sizeof name, job->path);
+        nx_copy(name, sizeof name, job->path);
         break;
     case JOB_RANDOM:
         snprintf(name, sizeof name, "random %s/%s seed %lu",
@@ -260,25 +260,25 @@ static nnfx_result run_job(nnfx_host *h, host_job *job, nnfx_error *err)
     if (rc == NNFX_OK)
         rc = make_slot(h, bytes, n, name, &s, err);
     else
-        nnfx__free(bytes);
+        nx_free(bytes);
     if (rc == NNFX_OK) {
         publish(h, s);
         return NNFX_OK;
     }
-    nnfx__host_push_event(h, NNFX_EVENT_ERROR, "error", "%s", err->message);
+    nx_host_push_event(h, NNFX_EVENT_ERROR, "error", "%s", err->message);
     return rc;
 }
 
 static void worker_main(void *arg)
 {
     nnfx_host *h = (nnfx_host *)arg;
-    nnfx__mutex_lock(&h->mu);
+    nx_mutex_lock(&h->mu);
     for (;;) {
         host_job job;
         nnfx_error err;
         int i;
         while (!h->quit && h->n_jobs == 0)
-            nnfx__cond_wait_ms(&h->cv, &h->mu, 200);
+            nx_cond_wait_ms(&h->cv, &h->mu, 200);
         if (h->quit)
             break;
         job = h->jobs[0];
@@ -286,68 +286,68 @@ static void worker_main(void *arg)
             h->jobs[i - 1] = h->jobs[i];
         h->n_jobs--;
         h->busy = 1;
-        nnfx__mutex_unlock(&h->mu);
+        nx_mutex_unlock(&h->mu);
         err.message[0] = '\0';
         run_job(h, &job, &err);
-        nnfx__mutex_lock(&h->mu);
+        nx_mutex_lock(&h->mu);
         h->busy = 0;
-        nnfx__cond_broadcast(&h->cv);
+        nx_cond_broadcast(&h->cv);
     }
-    nnfx__mutex_unlock(&h->mu);
+    nx_mutex_unlock(&h->mu);
 }
 
-nnfx_result nnfx__host_worker_start(nnfx_host *h, nnfx_error *err)
+nnfx_result nx_host_worker_start(nnfx_host *h, nnfx_error *err)
 {
     if (!h->cfg.threaded)
         return NNFX_OK;
-    if (nnfx__thread_start(&h->worker, worker_main, h) != 0)
+    if (nx_thread_start(&h->worker, worker_main, h) != 0)
         return nnfx_set_error(err, NNFX_ERR_NOMEM, "cannot start the host's worker thread");
     h->worker_started = 1;
     return NNFX_OK;
 }
 
-void nnfx__host_worker_stop(nnfx_host *h)
+void nx_host_worker_stop(nnfx_host *h)
 {
     int i;
     if (h->worker_started) {
-        nnfx__mutex_lock(&h->mu);
+        nx_mutex_lock(&h->mu);
         h->quit = 1;
-        nnfx__cond_broadcast(&h->cv);
-        nnfx__mutex_unlock(&h->mu);
-        nnfx__thread_join(&h->worker);
+        nx_cond_broadcast(&h->cv);
+        nx_mutex_unlock(&h->mu);
+        nx_thread_join(&h->worker);
         h->worker_started = 0;
     }
     for (i = 0; i < h->n_jobs; i++)
-        nnfx__free(h->jobs[i].bytes);
+        nx_free(h->jobs[i].bytes);
     h->n_jobs = 0;
 }
 
-nnfx_result nnfx__host_submit(nnfx_host *h, host_job *job, nnfx_error *err)
+nnfx_result nx_host_submit(nnfx_host *h, host_job *job, nnfx_error *err)
 {
     int i;
     if (!h->cfg.threaded)
         return run_job(h, job, err);
-    nnfx__mutex_lock(&h->mu);
+    nx_mutex_lock(&h->mu);
     if (job->kind != JOB_VERIFY) {
         /* A newer load replaces a queued (not yet started) one. */
         for (i = 0; i < h->n_jobs; i++) {
             if (h->jobs[i].kind != JOB_VERIFY) {
-                nnfx__free(h->jobs[i].bytes);
+                nx_free(h->jobs[i].bytes);
                 h->jobs[i] = *job;
-                nnfx__cond_broadcast(&h->cv);
-                nnfx__mutex_unlock(&h->mu);
+                nx_cond_broadcast(&h->cv);
+                nx_mutex_unlock(&h->mu);
                 return NNFX_OK;
             }
         }
     }
     if (h->n_jobs == HOST_MAX_JOBS) {
-        nnfx__mutex_unlock(&h->mu);
-        nnfx__free(job->bytes);
+        nx_mutex_unlock(&h->mu);
+        nx_free(job->bytes);
         job->bytes = NULL;
         return nnfx_set_error(err, NNFX_ERR_LIMIT, "too many requests queued; try again");
     }
     h->jobs[h->n_jobs++] = *job;
-    nnfx__cond_broadcast(&h->cv);
-    nnfx__mutex_unlock(&h->mu);
+    nx_cond_broadcast(&h->cv);
+    nx_mutex_unlock(&h->mu);
     return NNFX_OK;
 }

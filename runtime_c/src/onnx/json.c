@@ -16,7 +16,7 @@ typedef struct {
     int failed;
 } jp;
 
-static nnfx__json *jfail(jp *p, const char *why)
+static nx_json *jfail(jp *p, const char *why)
 {
     if (!p->failed)
         nnfx_set_error(p->err, NNFX_ERR_FORMAT, "JSON: %s at byte %zu", why, p->pos);
@@ -31,9 +31,9 @@ static void skip_ws(jp *p)
         p->pos++;
 }
 
-static nnfx__json *new_node(jp *p, nnfx__json_type t)
+static nx_json *new_node(jp *p, nx_json_type t)
 {
-    nnfx__json *j = (nnfx__json *)nnfx__calloc(1, sizeof *j);
+    nx_json *j = (nx_json *)nx_calloc(1, sizeof *j);
     if (!j) {
         if (!p->failed)
             nnfx_set_error(p->err, NNFX_ERR_NOMEM, "JSON: out of memory");
@@ -105,7 +105,7 @@ static char *parse_str(jp *p, size_t *out_len)
         jfail(p, "unterminated string");
         return NULL;
     }
-    d = (char *)nnfx__malloc(p->pos - start + 1);
+    d = (char *)nx_malloc(p->pos - start + 1);
     if (!d) {
         jfail(p, "out of memory");
         return NULL;
@@ -114,7 +114,7 @@ static char *parse_str(jp *p, size_t *out_len)
     while (p->s[p->pos] != '"') {
         unsigned char c = (unsigned char)p->s[p->pos++];
         if (c < 0x20) {
-            nnfx__free(d);
+            nx_free(d);
             jfail(p, "control character in string");
             return NULL;
         }
@@ -160,18 +160,18 @@ static char *parse_str(jp *p, size_t *out_len)
     *out_len = n;
     return d;
 bad_escape:
-    nnfx__free(d);
+    nx_free(d);
     jfail(p, "bad escape in string");
     return NULL;
 }
 
-static nnfx__json *parse_value(jp *p, int depth);
+static nx_json *parse_value(jp *p, int depth);
 
-static nnfx__json *parse_number(jp *p)
+static nx_json *parse_number(jp *p)
 {
     size_t st = p->pos;
     char buf[64];
-    nnfx__json *j;
+    nx_json *j;
     if (p->pos < p->len && p->s[p->pos] == '-')
         p->pos++;
     if (p->pos >= p->len)
@@ -210,9 +210,9 @@ static nnfx__json *parse_number(jp *p)
     return j;
 }
 
-static nnfx__json *parse_container(jp *p, int depth, int obj)
+static nx_json *parse_container(jp *p, int depth, int obj)
 {
-    nnfx__json *j = new_node(p, obj ? NNFX_JSON_OBJECT : NNFX_JSON_ARRAY), **tail;
+    nx_json *j = new_node(p, obj ? NNFX_JSON_OBJECT : NNFX_JSON_ARRAY), **tail;
     char close = obj ? '}' : ']';
     if (!j)
         return NULL;
@@ -226,30 +226,30 @@ static nnfx__json *parse_container(jp *p, int depth, int obj)
     for (;;) {
         char *key = NULL;
         size_t kl;
-        nnfx__json *v;
+        nx_json *v;
         skip_ws(p);
         if (obj) {
             if (p->pos >= p->len || p->s[p->pos] != '"') {
-                nnfx__json_free(j);
+                nx_json_free(j);
                 return jfail(p, "expected a member name");
             }
             key = parse_str(p, &kl);
             if (!key) {
-                nnfx__json_free(j);
+                nx_json_free(j);
                 return NULL;
             }
             skip_ws(p);
             if (p->pos >= p->len || p->s[p->pos] != ':') {
-                nnfx__free(key);
-                nnfx__json_free(j);
+                nx_free(key);
+                nx_json_free(j);
                 return jfail(p, "expected ':'");
             }
             p->pos++;
         }
         v = parse_value(p, depth + 1);
         if (!v) {
-            nnfx__free(key);
-            nnfx__json_free(j);
+            nx_free(key);
+            nx_json_free(j);
             return NULL;
         }
         v->key = key;
@@ -265,12 +265,12 @@ static nnfx__json *parse_container(jp *p, int depth, int obj)
             p->pos++;
             return j;
         }
-        nnfx__json_free(j);
+        nx_json_free(j);
         return jfail(p, obj ? "expected ',' or '}'" : "expected ',' or ']'");
     }
 }
 
-static nnfx__json *parse_value(jp *p, int depth)
+static nx_json *parse_value(jp *p, int depth)
 {
     skip_ws(p);
     if (depth > JSON_MAX_DEPTH)
@@ -281,14 +281,14 @@ static nnfx__json *parse_value(jp *p, int depth)
     case '{': return parse_container(p, depth, 1);
     case '[': return parse_container(p, depth, 0);
     case '"': {
-        nnfx__json *j;
+        nx_json *j;
         size_t n;
         char *s = parse_str(p, &n);
         if (!s)
             return NULL;
         j = new_node(p, NNFX_JSON_STRING);
         if (!j) {
-            nnfx__free(s);
+            nx_free(s);
             return NULL;
         }
         j->string = s;
@@ -319,10 +319,10 @@ static nnfx__json *parse_value(jp *p, int depth)
     return jfail(p, "unexpected character");
 }
 
-nnfx_result nnfx__json_parse(const char *text, size_t len, nnfx__json **out, nnfx_error *err)
+nnfx_result nx_json_parse(const char *text, size_t len, nx_json **out, nnfx_error *err)
 {
     jp p;
-    nnfx__json *j;
+    nx_json *j;
     *out = NULL;
     if (!text)
         return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "JSON: no text");
@@ -336,7 +336,7 @@ nnfx_result nnfx__json_parse(const char *text, size_t len, nnfx__json **out, nnf
         return err ? err->code : NNFX_ERR_FORMAT;
     skip_ws(&p);
     if (p.pos != p.len) {
-        nnfx__json_free(j);
+        nx_json_free(j);
         jfail(&p, "trailing characters");
         return NNFX_ERR_FORMAT;
     }
@@ -344,21 +344,21 @@ nnfx_result nnfx__json_parse(const char *text, size_t len, nnfx__json **out, nnf
     return NNFX_OK;
 }
 
-void nnfx__json_free(nnfx__json *j)
+void nx_json_free(nx_json *j)
 {
     while (j) {
-        nnfx__json *next = j->next;
-        nnfx__json_free(j->child);
-        nnfx__free(j->string);
-        nnfx__free(j->key);
-        nnfx__free(j);
+        nx_json *next = j->next;
+        nx_json_free(j->child);
+        nx_free(j->string);
+        nx_free(j->key);
+        nx_free(j);
         j = next;
     }
 }
 
-const nnfx__json *nnfx__json_get(const nnfx__json *obj, const char *key)
+const nx_json *nx_json_get(const nx_json *obj, const char *key)
 {
-    const nnfx__json *c;
+    const nx_json *c;
     if (!obj || obj->type != NNFX_JSON_OBJECT)
         return NULL;
     for (c = obj->child; c; c = c->next)
@@ -367,9 +367,9 @@ const nnfx__json *nnfx__json_get(const nnfx__json *obj, const char *key)
     return NULL;
 }
 
-const nnfx__json *nnfx__json_at(const nnfx__json *arr, size_t i)
+const nx_json *nx_json_at(const nx_json *arr, size_t i)
 {
-    const nnfx__json *c;
+    const nx_json *c;
     if (!arr || arr->type != NNFX_JSON_ARRAY)
         return NULL;
     for (c = arr->child; c && i; c = c->next)

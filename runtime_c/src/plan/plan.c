@@ -13,9 +13,9 @@
 #include "onnx_names.h"
 
 typedef struct {
-    const nnfx_onnx_model *om;
+    const nx_onnx_model *om;
     nnfx_model *m;
-    nnfx__names names;
+    nx_names names;
     nx_val *v;
     int nv, capv;
     nx_step *steps;   /* runtime steps (pre and main mixed, split at the end) */
@@ -27,7 +27,7 @@ typedef struct {
 
 /* ---------------------------------------------------------------- helpers */
 
-static nnfx_result node_fail(nx_builder *b, const nnfx_onnx_node *n, nnfx_result code,
+static nnfx_result node_fail(nx_builder *b, const nx_onnx_node *n, nnfx_result code,
                              const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))
@@ -35,7 +35,7 @@ static nnfx_result node_fail(nx_builder *b, const nnfx_onnx_node *n, nnfx_result
     ;
 
 #include <stdarg.h>
-static nnfx_result node_fail(nx_builder *b, const nnfx_onnx_node *n, nnfx_result code,
+static nnfx_result node_fail(nx_builder *b, const nx_onnx_node *n, nnfx_result code,
                              const char *fmt, ...)
 {
     char msg[400];
@@ -54,7 +54,7 @@ static int new_val(nx_builder *b)
 {
     if (b->nv == b->capv) {
         int nc = b->capv ? b->capv * 2 : 64;
-        nx_val *nvv = (nx_val *)nnfx__realloc(b->v, (size_t)nc * sizeof *nvv);
+        nx_val *nvv = (nx_val *)nx_realloc(b->v, (size_t)nc * sizeof *nvv);
         if (!nvv)
             return -1;
         b->v = nvv;
@@ -74,7 +74,7 @@ static nx_step *new_step(nx_builder *b)
     nx_step *s;
     if (b->nsteps == b->caps) {
         int nc = b->caps ? b->caps * 2 : 64;
-        nx_step *ns = (nx_step *)nnfx__realloc(b->steps, (size_t)nc * sizeof *ns);
+        nx_step *ns = (nx_step *)nx_realloc(b->steps, (size_t)nc * sizeof *ns);
         if (!ns)
             return NULL;
         b->steps = ns;
@@ -94,7 +94,7 @@ static int64_t prod(const int64_t *d, int n)
     return p;
 }
 
-static nnfx_result set_shape(nx_builder *b, const nnfx_onnx_node *n, nx_val *v, int ndim,
+static nnfx_result set_shape(nx_builder *b, const nx_onnx_node *n, nx_val *v, int ndim,
                              const int64_t *dims)
 {
     int i;
@@ -105,7 +105,7 @@ static nnfx_result set_shape(nx_builder *b, const nnfx_onnx_node *n, nx_val *v, 
         if (dims[i] <= 0)
             return UNSUP("output dimension %d is %lld (empty or unknown tensors are not supported)",
                          i, (long long)dims[i]);
-        if (dims[i] > NNFX_ONNX_MAX_TENSOR_ELEMS || c > NNFX_ONNX_MAX_TENSOR_ELEMS / dims[i])
+        if (dims[i] > NX_ONNX_MAX_TENSOR_ELEMS || c > NX_ONNX_MAX_TENSOR_ELEMS / dims[i])
             return node_fail(b, n, NNFX_ERR_LIMIT, "output tensor too large");
         c *= dims[i];
         v->dims[i] = dims[i];
@@ -115,15 +115,15 @@ static nnfx_result set_shape(nx_builder *b, const nnfx_onnx_node *n, nx_val *v, 
     return NNFX_OK;
 }
 
-static int64_t attr_i(const nnfx_onnx_node *n, const char *name, int64_t def)
+static int64_t attr_i(const nx_onnx_node *n, const char *name, int64_t def)
 {
-    const nnfx_onnx_attr *a = nnfx_onnx_attr_find(n, name);
+    const nx_onnx_attr *a = nx_onnx_attr_find(n, name);
     return (a && a->type == NNFX_ATTR_INT) ? a->i : def;
 }
 
-static float attr_f(const nnfx_onnx_node *n, const char *name, float def)
+static float attr_f(const nx_onnx_node *n, const char *name, float def)
 {
-    const nnfx_onnx_attr *a = nnfx_onnx_attr_find(n, name);
+    const nx_onnx_attr *a = nx_onnx_attr_find(n, name);
     if (a && a->type == NNFX_ATTR_FLOAT)
         return a->f;
     if (a && a->type == NNFX_ATTR_INT)
@@ -131,16 +131,16 @@ static float attr_f(const nnfx_onnx_node *n, const char *name, float def)
     return def;
 }
 
-static const char *attr_s(const nnfx_onnx_node *n, const char *name, const char *def)
+static const char *attr_s(const nx_onnx_node *n, const char *name, const char *def)
 {
-    const nnfx_onnx_attr *a = nnfx_onnx_attr_find(n, name);
+    const nx_onnx_attr *a = nx_onnx_attr_find(n, name);
     return (a && a->type == NNFX_ATTR_STRING && a->s) ? a->s : def;
 }
 
 /* INTS attribute into out (at most max); returns count, -1 absent, -2 too many. */
-static int attr_ints(const nnfx_onnx_node *n, const char *name, int64_t *out, int max)
+static int attr_ints(const nx_onnx_node *n, const char *name, int64_t *out, int max)
 {
-    const nnfx_onnx_attr *a = nnfx_onnx_attr_find(n, name);
+    const nx_onnx_attr *a = nx_onnx_attr_find(n, name);
     size_t i;
     if (!a || a->type != NNFX_ATTR_INTS)
         return -1;
@@ -204,7 +204,7 @@ static int norm_axis(int64_t a, int rank, int *out)
 
 /* Context passed to each planner: node, input value indices, output value indices. */
 typedef struct {
-    const nnfx_onnx_node *n;
+    const nx_onnx_node *n;
     int nin, nout;
     int in[NX_MAX_IO];
     int out[NX_MAX_IO];
@@ -250,7 +250,7 @@ static const struct {
 static nnfx_result plan_unary(nx_builder *b, const nx_ctx *c, nx_step *s, int sub, float fa,
                               float fb)
 {
-    const nnfx_onnx_node *n = c->n;
+    const nx_onnx_node *n = c->n;
     nx_val *x = IN(0), *y;
     nnfx_result r;
     if (!x)
@@ -283,9 +283,9 @@ static nnfx_result plan_unary(nx_builder *b, const nx_ctx *c, nx_step *s, int su
             return UNSUP("min must be a constant scalar");
         if (c->nin > 2 && c->in[2] >= 0 && !const_scalar(b, c->in[2], &hi))
             return UNSUP("max must be a constant scalar");
-        if (nnfx_onnx_attr_find(n, "min"))
+        if (nx_onnx_attr_find(n, "min"))
             lo = attr_f(n, "min", lo);
-        if (nnfx_onnx_attr_find(n, "max"))
+        if (nx_onnx_attr_find(n, "max"))
             hi = attr_f(n, "max", hi);
         s->fa = lo;
         s->fb = hi;
@@ -341,7 +341,7 @@ static int promote_time(nx_builder *b, int vi, int axis, int64_t extent)
 static nnfx_result bcast_time(nx_builder *b, const nx_ctx *c, int on, int first, int count,
                               int *ta_out)
 {
-    const nnfx_onnx_node *n = c->n;
+    const nx_onnx_node *n = c->n;
     int ta = -1, i;
     for (i = first; i < first + count; i++) {
         const nx_val *x = IN(i);
@@ -385,7 +385,7 @@ static nnfx_result bcast_time(nx_builder *b, const nx_ctx *c, int on, int first,
 
 static nnfx_result plan_binary(nx_builder *b, const nx_ctx *c, nx_step *s, int sub)
 {
-    const nnfx_onnx_node *n = c->n;
+    const nx_onnx_node *n = c->n;
     nx_val *x = IN(0), *w = IN(1), *y;
     int64_t od[NNFX_MAX_DIMS];
     int on, ta = -1;
@@ -429,7 +429,7 @@ static nnfx_result plan_binary(nx_builder *b, const nx_ctx *c, nx_step *s, int s
 
 static nnfx_result plan_conv(nx_builder *b, const nx_ctx *c, nx_step *s)
 {
-    const nnfx_onnx_node *n = c->n;
+    const nx_onnx_node *n = c->n;
     nx_val *x = IN(0), *w = IN(1), *bias = c->nin > 2 ? IN(2) : NULL, *y;
     int64_t v[NX_MAX_IO], od[3];
     int cnt, i, k, d, g;
@@ -456,13 +456,13 @@ static nnfx_result plan_conv(nx_builder *b, const nx_ctx *c, nx_step *s)
     d = 1;
     cnt = attr_ints(n, "dilations", v, NX_MAX_IO);
     if (cnt == 1) {
-        if (v[0] < 1 || v[0] > NNFX_ONNX_MAX_TENSOR_ELEMS)
+        if (v[0] < 1 || v[0] > NX_ONNX_MAX_TENSOR_ELEMS)
             return BADF("dilation %lld", (long long)v[0]);
         d = (int)v[0];
     } else if (cnt > 1) {
         return UNSUP("more than one dilation");
     }
-    if (attr_i(n, "group", 1) < 1 || attr_i(n, "group", 1) > NNFX_ONNX_MAX_TENSOR_ELEMS)
+    if (attr_i(n, "group", 1) < 1 || attr_i(n, "group", 1) > NX_ONNX_MAX_TENSOR_ELEMS)
         return BADF("group %lld", (long long)attr_i(n, "group", 1));
     g = (int)attr_i(n, "group", 1);
     k = (int)w->dims[2];
@@ -509,7 +509,7 @@ static nnfx_result plan_conv(nx_builder *b, const nx_ctx *c, nx_step *s)
 
 static nnfx_result plan_matmul(nx_builder *b, const nx_ctx *c, nx_step *s)
 {
-    const nnfx_onnx_node *n = c->n;
+    const nx_onnx_node *n = c->n;
     nx_val *a = IN(0), *w = IN(1), *y;
     int64_t od[NNFX_MAX_DIMS];
     int an, bn, abn, bbn, obn, on = 0, k, ta = -1;
@@ -580,7 +580,7 @@ static nnfx_result plan_matmul(nx_builder *b, const nx_ctx *c, nx_step *s)
 
 static nnfx_result plan_gemm(nx_builder *b, const nx_ctx *c, nx_step *s)
 {
-    const nnfx_onnx_node *n = c->n;
+    const nx_onnx_node *n = c->n;
     nx_val *a = IN(0), *w = IN(1), *cc = c->nin > 2 ? IN(2) : NULL, *y;
     int ta_ = (int)attr_i(n, "transA", 0), tb = (int)attr_i(n, "transB", 0);
     int64_t m, k, kb, nn, od[2];
@@ -628,7 +628,7 @@ static nnfx_result plan_gemm(nx_builder *b, const nx_ctx *c, nx_step *s)
 
 static nnfx_result plan_transpose(nx_builder *b, const nx_ctx *c, nx_step *s)
 {
-    const nnfx_onnx_node *n = c->n;
+    const nx_onnx_node *n = c->n;
     nx_val *x = IN(0), *y;
     int64_t perm[NX_MAX_IO], od[NNFX_MAX_DIMS];
     int cnt = attr_ints(n, "perm", perm, NX_MAX_IO), i, j, seen = 0;
@@ -663,7 +663,7 @@ static nnfx_result plan_transpose(nx_builder *b, const nx_ctx *c, nx_step *s)
 
 static nnfx_result plan_slice(nx_builder *b, const nx_ctx *c, nx_step *s)
 {
-    const nnfx_onnx_node *n = c->n;
+    const nx_onnx_node *n = c->n;
     nx_val *x = IN(0), *y;
     int64_t st[NX_MAX_IO], en[NX_MAX_IO], ax[NX_MAX_IO], sp[NX_MAX_IO], od[NNFX_MAX_DIMS];
     int ns, ne, na, nst, i;
@@ -751,7 +751,7 @@ static nnfx_result plan_slice(nx_builder *b, const nx_ctx *c, nx_step *s)
 
 static nnfx_result plan_concat(nx_builder *b, const nx_ctx *c, nx_step *s)
 {
-    const nnfx_onnx_node *n = c->n;
+    const nx_onnx_node *n = c->n;
     nx_val *x0 = IN(0), *y;
     int64_t od[NNFX_MAX_DIMS];
     int axis, i, j, ta = -1;
@@ -804,7 +804,7 @@ static nnfx_result plan_concat(nx_builder *b, const nx_ctx *c, nx_step *s)
 
 static nnfx_result plan_split(nx_builder *b, const nx_ctx *c, nx_step *s)
 {
-    const nnfx_onnx_node *n = c->n;
+    const nx_onnx_node *n = c->n;
     nx_val *x = IN(0);
     int64_t sizes[NX_MAX_IO], od[NNFX_MAX_DIMS], off = 0;
     int axis, cnt, i;
@@ -860,7 +860,7 @@ static nnfx_result plan_split(nx_builder *b, const nx_ctx *c, nx_step *s)
 
 static nnfx_result plan_gather(nx_builder *b, const nx_ctx *c, nx_step *s)
 {
-    const nnfx_onnx_node *n = c->n;
+    const nx_onnx_node *n = c->n;
     nx_val *x = IN(0), *ix = IN(1), *y;
     int64_t idx[NX_MAX_IO], od[NNFX_MAX_DIMS];
     int axis, cnt, i, on = 0;
@@ -929,7 +929,7 @@ static int map_time_reshape(const nx_val *x, int ondim, const int64_t *od)
 static nnfx_result finish_reshape(nx_builder *b, const nx_ctx *c, nx_step *s, int ondim,
                                   const int64_t *od)
 {
-    const nnfx_onnx_node *n = c->n;
+    const nx_onnx_node *n = c->n;
     nx_val *x = IN(0), *y;
     nnfx_result r = set_shape(b, n, OUT(0), ondim, od);
     if (r)
@@ -953,7 +953,7 @@ static nnfx_result finish_reshape(nx_builder *b, const nx_ctx *c, nx_step *s, in
 
 static nnfx_result plan_reshape(nx_builder *b, const nx_ctx *c, nx_step *s)
 {
-    const nnfx_onnx_node *n = c->n;
+    const nx_onnx_node *n = c->n;
     nx_val *x = IN(0);
     int64_t sh[NX_MAX_IO], known = 1;
     int cnt, i, neg = -1;
@@ -975,8 +975,8 @@ static nnfx_result plan_reshape(nx_builder *b, const nx_ctx *c, nx_step *s)
             if (neg >= 0)
                 return BADF("more than one -1 in shape");
             neg = i;
-        } else if (sh[i] <= 0 || sh[i] > NNFX_ONNX_MAX_TENSOR_ELEMS ||
-                   known > NNFX_ONNX_MAX_TENSOR_ELEMS / sh[i]) {
+        } else if (sh[i] <= 0 || sh[i] > NX_ONNX_MAX_TENSOR_ELEMS ||
+                   known > NX_ONNX_MAX_TENSOR_ELEMS / sh[i]) {
             return BADF("bad dimension %lld in shape", (long long)sh[i]);
         } else {
             known *= sh[i];
@@ -992,7 +992,7 @@ static nnfx_result plan_reshape(nx_builder *b, const nx_ctx *c, nx_step *s)
 
 static nnfx_result plan_squeeze(nx_builder *b, const nx_ctx *c, nx_step *s, int unsq)
 {
-    const nnfx_onnx_node *n = c->n;
+    const nx_onnx_node *n = c->n;
     nx_val *x = IN(0);
     int64_t axes[NX_MAX_IO], od[NNFX_MAX_DIMS];
     int cnt, i, on = 0, flag[NX_MAX_IO] = {0};
@@ -1041,7 +1041,7 @@ static nnfx_result plan_squeeze(nx_builder *b, const nx_ctx *c, nx_step *s, int 
 
 static nnfx_result plan_flatten(nx_builder *b, const nx_ctx *c, nx_step *s)
 {
-    const nnfx_onnx_node *n = c->n;
+    const nx_onnx_node *n = c->n;
     nx_val *x = IN(0);
     int64_t od[2];
     int axis;
@@ -1056,7 +1056,7 @@ static nnfx_result plan_flatten(nx_builder *b, const nx_ctx *c, nx_step *s)
 
 static nnfx_result plan_expand(nx_builder *b, const nx_ctx *c, nx_step *s)
 {
-    const nnfx_onnx_node *n = c->n;
+    const nx_onnx_node *n = c->n;
     nx_val *x = IN(0), *y, tmp;
     int64_t sh[NX_MAX_IO], od[NNFX_MAX_DIMS];
     int cnt, on, i;
@@ -1100,7 +1100,7 @@ static nnfx_result plan_expand(nx_builder *b, const nx_ctx *c, nx_step *s)
 
 static nnfx_result plan_reduce(nx_builder *b, const nx_ctx *c, nx_step *s, int sub)
 {
-    const nnfx_onnx_node *n = c->n;
+    const nx_onnx_node *n = c->n;
     nx_val *x = IN(0), *y;
     int64_t axes[NX_MAX_IO], od[NNFX_MAX_DIMS];
     int cnt, i, on = 0, keep = (int)attr_i(n, "keepdims", 1);
@@ -1140,7 +1140,7 @@ static nnfx_result plan_reduce(nx_builder *b, const nx_ctx *c, nx_step *s, int s
 
 static nnfx_result plan_softmax(nx_builder *b, const nx_ctx *c, nx_step *s, int sub)
 {
-    const nnfx_onnx_node *n = c->n;
+    const nx_onnx_node *n = c->n;
     nx_val *x = IN(0);
     int axis;
     nnfx_result r;
@@ -1163,20 +1163,20 @@ static nnfx_result plan_softmax(nx_builder *b, const nx_ctx *c, nx_step *s, int 
 
 static nnfx_result plan_rnn(nx_builder *b, const nx_ctx *c, nx_step *s, int gru)
 {
-    const nnfx_onnx_node *n = c->n;
+    const nx_onnx_node *n = c->n;
     nx_val *x = IN(0), *w = IN(1), *rr = c->nin > 2 ? IN(2) : NULL;
     nx_val *bias = c->nin > 3 ? IN(3) : NULL, *h0 = c->nin > 5 ? IN(5) : NULL;
     nx_val *c0 = (!gru && c->nin > 6) ? IN(6) : NULL;
     int layout = (int)attr_i(n, "layout", 0), G = gru ? 3 : 4, i, tax;
     int64_t H = attr_i(n, "hidden_size", 0), T, Bn, I, od[4];
     const char *dir = attr_s(n, "direction", "forward");
-    const nnfx_onnx_attr *acts = nnfx_onnx_attr_find(n, "activations");
+    const nx_onnx_attr *acts = nx_onnx_attr_find(n, "activations");
     nnfx_result r;
     if (!x || !w || !rr)
         return BADF("X, W and R are required");
     if (strcmp(dir, "forward"))
         return UNSUP("direction=%s: only forward recurrences are causal", dir);
-    if (nnfx_onnx_attr_find(n, "clip"))
+    if (nx_onnx_attr_find(n, "clip"))
         return UNSUP("clip is not supported");
     if (attr_i(n, "input_forget", 0))
         return UNSUP("input_forget=1 is not supported");
@@ -1273,7 +1273,7 @@ static nnfx_result plan_rnn(nx_builder *b, const nx_ctx *c, nx_step *s, int gru)
 /* Plan one node as a step (outputs' shapes, time axes; step parameters). */
 static nnfx_result plan_op(nx_builder *b, const nx_ctx *c, nx_step *s)
 {
-    const nnfx_onnx_node *n = c->n;
+    const nx_onnx_node *n = c->n;
     const char *op = n->op_type;
     size_t i;
     s->n_in = c->nin;
@@ -1349,7 +1349,7 @@ static nnfx_result plan_op(nx_builder *b, const nx_ctx *c, nx_step *s)
 static void *tmp_alloc(nx_builder *b, nx_val *v, size_t es)
 {
     (void)b;
-    v->tmp = nnfx__calloc((size_t)(v->count ? v->count : 1), es);
+    v->tmp = nx_calloc((size_t)(v->count ? v->count : 1), es);
     v->tmp_owned = 1;
     v->data = (float *)v->tmp;
     return v->tmp;
@@ -1358,7 +1358,7 @@ static void *tmp_alloc(nx_builder *b, nx_val *v, size_t es)
 /* Ops folded by dedicated code (shape arithmetic that the runtime never runs). */
 static nnfx_result fold_special(nx_builder *b, const nx_ctx *c, int *done)
 {
-    const nnfx_onnx_node *n = c->n;
+    const nx_onnx_node *n = c->n;
     const char *op = n->op_type;
     nx_val *x = IN(0), *y = c->nout > 0 && c->out[0] >= 0 ? OUT(0) : NULL;
     int64_t i;
@@ -1398,7 +1398,7 @@ static nnfx_result fold_special(nx_builder *b, const nx_ctx *c, int *done)
     if (!strcmp(op, "ConstantOfShape")) {
         int64_t sh[NX_MAX_IO];
         int cnt = const_ints(b, c->in[0], sh, NNFX_MAX_DIMS), k;
-        const nnfx_onnx_attr *a = nnfx_onnx_attr_find(n, "value");
+        const nx_onnx_attr *a = nx_onnx_attr_find(n, "value");
         nnfx_result r;
         int isint = 0;
         double val = 0.0;
@@ -1443,7 +1443,7 @@ static nnfx_result fold_special(nx_builder *b, const nx_ctx *c, int *done)
             if (dd == 0)
                 return BADF("delta 0");
             cd = ceil(((double)l - (double)s0) / (double)dd);
-            if (!(cd >= 1 && cd <= NNFX_ONNX_MAX_TENSOR_ELEMS))
+            if (!(cd >= 1 && cd <= NX_ONNX_MAX_TENSOR_ELEMS))
                 return UNSUP("range of %g elements", cd);
             cnt = (int64_t)cd;
             y->ndim = 1;
@@ -1457,7 +1457,7 @@ static nnfx_result fold_special(nx_builder *b, const nx_ctx *c, int *done)
             float s0 = ((float *)a0->tmp)[0], l = ((float *)a1->tmp)[0],
                   dd = ((float *)a2->tmp)[0];
             double cd = ceil(((double)l - s0) / dd);
-            if (!(cd >= 1 && cd <= NNFX_ONNX_MAX_TENSOR_ELEMS))
+            if (!(cd >= 1 && cd <= NX_ONNX_MAX_TENSOR_ELEMS))
                 return UNSUP("range of %g elements", cd);
             cnt = (int64_t)cd;
             y->ndim = 1;
@@ -1515,22 +1515,22 @@ static nnfx_result fold_special(nx_builder *b, const nx_ctx *c, int *done)
         y->dtype = a->dtype;
         {
             size_t es = a->dtype == NX_I64 ? 8 : 4;
-            char *ea = (char *)nnfx__malloc((size_t)y->count * es);
-            char *eb = (char *)nnfx__malloc((size_t)y->count * es);
-            int64_t *ec = (int64_t *)nnfx__malloc((size_t)y->count * 8);
+            char *ea = (char *)nx_malloc((size_t)y->count * es);
+            char *eb = (char *)nx_malloc((size_t)y->count * es);
+            int64_t *ec = (int64_t *)nx_malloc((size_t)y->count * 8);
             int64_t *cc64 = NULL;
             if (!ea || !eb || !ec || !tmp_alloc(b, y, es)) {
-                nnfx__free(ea);
-                nnfx__free(eb);
-                nnfx__free(ec);
+                nx_free(ea);
+                nx_free(eb);
+                nx_free(ec);
                 return nnfx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
             }
             if (cv->dtype != NX_I64) {
-                cc64 = (int64_t *)nnfx__malloc((size_t)cv->count * 8);
+                cc64 = (int64_t *)nx_malloc((size_t)cv->count * 8);
                 if (!cc64) {
-                    nnfx__free(ea);
-                    nnfx__free(eb);
-                    nnfx__free(ec);
+                    nx_free(ea);
+                    nx_free(eb);
+                    nx_free(ec);
                     return nnfx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
                 }
                 for (i = 0; i < cv->count; i++)
@@ -1542,10 +1542,10 @@ static nnfx_result fold_special(nx_builder *b, const nx_ctx *c, int *done)
             for (i = 0; i < y->count; i++)
                 memcpy((char *)y->tmp + (size_t)i * es,
                        (ec[i] ? ea : eb) + (size_t)i * es, es);
-            nnfx__free(ea);
-            nnfx__free(eb);
-            nnfx__free(ec);
-            nnfx__free(cc64);
+            nx_free(ea);
+            nx_free(eb);
+            nx_free(ec);
+            nx_free(cc64);
         }
         return NNFX_OK;
     }
@@ -1570,7 +1570,7 @@ static nnfx_result fold_special(nx_builder *b, const nx_ctx *c, int *done)
 /* Fold a node whose inputs are all constant: plan it, then run it once now. */
 static nnfx_result fold_node(nx_builder *b, nx_ctx *c)
 {
-    const nnfx_onnx_node *n = c->n;
+    const nx_onnx_node *n = c->n;
     nx_step st;
     nx_exec e;
     int done = 0, i, anyint = 0;
@@ -1644,7 +1644,7 @@ finish:
 
 /* ------------------------------------------------------------ the build */
 
-static nnfx_result add_const_tensor(nx_builder *b, int vi, const nnfx_onnx_tensor *t,
+static nnfx_result add_const_tensor(nx_builder *b, int vi, const nx_onnx_tensor *t,
                                     const char *what)
 {
     nx_val *v = &b->v[vi];
@@ -1656,8 +1656,8 @@ static nnfx_result add_const_tensor(nx_builder *b, int vi, const nnfx_onnx_tenso
     v->ndim = t->ndim;
     v->count = 1;
     for (i = 0; i < t->ndim; i++) {
-        if (t->dims[i] < 0 || t->dims[i] > NNFX_ONNX_MAX_TENSOR_ELEMS ||
-            (t->dims[i] > 0 && v->count > NNFX_ONNX_MAX_TENSOR_ELEMS / t->dims[i]))
+        if (t->dims[i] < 0 || t->dims[i] > NX_ONNX_MAX_TENSOR_ELEMS ||
+            (t->dims[i] > 0 && v->count > NX_ONNX_MAX_TENSOR_ELEMS / t->dims[i]))
             return nnfx_set_error(b->err, NNFX_ERR_LIMIT, "%s '%s': dimension %lld too large",
                                   what, t->name, (long long)i);
         v->dims[i] = t->dims[i];
@@ -1712,7 +1712,7 @@ static int define_name(nx_builder *b, const char *name, int *vi)
     *vi = new_val(b);
     if (*vi < 0)
         return -1;
-    r = nnfx__names_put(&b->names, name, *vi, &ex);
+    r = nx_names_put(&b->names, name, *vi, &ex);
     if (r == 0)
         return -2; /* duplicate */
     if (r < 0)
@@ -1722,12 +1722,12 @@ static int define_name(nx_builder *b, const char *name, int *vi)
 
 static nnfx_result add_inputs(nx_builder *b)
 {
-    const nnfx_onnx_model *om = b->om;
+    const nx_onnx_model *om = b->om;
     nnfx_model *m = b->m;
     int i, k;
     m->audio_in = m->params = -1;
     for (i = 0; i < om->n_inputs; i++) {
-        const nnfx_onnx_value_info *in = &om->inputs[i];
+        const nx_onnx_value_info *in = &om->inputs[i];
         nx_val *v;
         int vi, r = define_name(b, in->name, &vi), is_state;
         if (r == -2)
@@ -1746,8 +1746,8 @@ static nnfx_result add_inputs(nx_builder *b)
         v->ndim = in->ndim;
         v->count = 1;
         for (k = 0; k < in->ndim; k++) {
-            if (in->dims[k] <= 0 || in->dims[k] > NNFX_ONNX_MAX_TENSOR_ELEMS ||
-                v->count > NNFX_ONNX_MAX_TENSOR_ELEMS / in->dims[k])
+            if (in->dims[k] <= 0 || in->dims[k] > NX_ONNX_MAX_TENSOR_ELEMS ||
+                v->count > NX_ONNX_MAX_TENSOR_ELEMS / in->dims[k])
                 return nnfx_set_error(b->err, NNFX_ERR_UNSUPPORTED,
                                       "graph input '%s': dimension %d is %lld (shapes must be "
                                       "fixed and positive)", in->name, k,
@@ -1784,7 +1784,7 @@ static nnfx_result add_inputs(nx_builder *b)
     return NNFX_OK;
 }
 
-static nnfx_result add_node(nx_builder *b, const nnfx_onnx_node *n)
+static nnfx_result add_node(nx_builder *b, const nx_onnx_node *n)
 {
     nx_ctx c;
     int i, maxcls = NX_CONST, allconst = 1;
@@ -1802,7 +1802,7 @@ static nnfx_result add_node(nx_builder *b, const nnfx_onnx_node *n)
             c.in[i] = -1;
             continue;
         }
-        c.in[i] = nnfx__names_get(&b->names, n->inputs[i]);
+        c.in[i] = nx_names_get(&b->names, n->inputs[i]);
         if (c.in[i] < 0)
             return BADF("input '%s' is not produced by any earlier node, initializer or graph "
                         "input", n->inputs[i]);
@@ -1826,7 +1826,7 @@ static nnfx_result add_node(nx_builder *b, const nnfx_onnx_node *n)
     if (c.nout < 1 || c.out[0] < 0)
         return BADF("node has no output");
     if (!strcmp(n->op_type, "Constant")) {
-        const nnfx_onnx_attr *a = n->n_attrs > 0 ? &n->attrs[0] : NULL;
+        const nx_onnx_attr *a = n->n_attrs > 0 ? &n->attrs[0] : NULL;
         nx_val *y = &b->v[c.out[0]];
         if (!a)
             return BADF("no value");
@@ -1847,7 +1847,7 @@ static nnfx_result add_node(nx_builder *b, const nnfx_onnx_node *n)
             return NNFX_OK;
         }
         if ((!strcmp(a->name, "value_floats") || !strcmp(a->name, "value_ints")) && a->n > 0 &&
-            a->n <= NNFX_ONNX_MAX_TENSOR_ELEMS) {
+            a->n <= NX_ONNX_MAX_TENSOR_ELEMS) {
             size_t k;
             y->ndim = 1;
             y->dims[0] = y->count = (int64_t)a->n;
@@ -1980,7 +1980,7 @@ static size_t share_buffers(nx_builder *b, const int *first, const int *last,
 static nnfx_result finish(nx_builder *b, size_t max_memory)
 {
     nnfx_model *m = b->m;
-    const nnfx_onnx_model *om = b->om;
+    const nx_onnx_model *om = b->om;
     nx_req *reqs = NULL;
     int nreq = 0, capreq, i, j, k, npre = 0, nmain = 0;
     char *live = NULL, *shared = NULL;
@@ -1992,14 +1992,14 @@ static nnfx_result finish(nx_builder *b, size_t max_memory)
 
     /* outputs */
     m->audio_out = -1;
-    m->state_in = (int *)nnfx__calloc((size_t)(m->nstate + 1), sizeof(int));
-    m->state_out = (int *)nnfx__calloc((size_t)(m->nstate + 1), sizeof(int));
+    m->state_in = (int *)nx_calloc((size_t)(m->nstate + 1), sizeof(int));
+    m->state_out = (int *)nx_calloc((size_t)(m->nstate + 1), sizeof(int));
     if (!m->state_in || !m->state_out)
         return nnfx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
     k = 0;
     for (i = 0; i < om->n_inputs; i++) {
         const char *nm = om->inputs[i].name;
-        char want[NNFX_ONNX_MAX_NAME + 16];
+        char want[NX_ONNX_MAX_NAME + 16];
         int so;
         if (strncmp(nm, "state_in.", 9))
             continue;
@@ -2010,11 +2010,11 @@ static nnfx_result finish(nx_builder *b, size_t max_memory)
         if (j == om->n_outputs)
             return nnfx_set_error(b->err, NNFX_ERR_FORMAT,
                                   "graph input '%s' has no matching output '%s'", nm, want);
-        so = nnfx__names_get(&b->names, want);
+        so = nx_names_get(&b->names, want);
         if (so < 0 || !b->v[so].defined)
             return nnfx_set_error(b->err, NNFX_ERR_FORMAT, "graph output '%s' is not produced",
                                   want);
-        m->state_in[k] = nnfx__names_get(&b->names, nm);
+        m->state_in[k] = nx_names_get(&b->names, nm);
         m->state_out[k] = so;
         if (b->v[so].count != b->v[m->state_in[k]].count)
             return nnfx_set_error(b->err, NNFX_ERR_FORMAT,
@@ -2031,7 +2031,7 @@ static nnfx_result finish(nx_builder *b, size_t max_memory)
     }
     for (j = 0; j < om->n_outputs; j++)
         if (!strcmp(om->outputs[j].name, "audio_out"))
-            m->audio_out = nnfx__names_get(&b->names, "audio_out");
+            m->audio_out = nx_names_get(&b->names, "audio_out");
     if (m->audio_out < 0 || !b->v[m->audio_out].defined)
         return nnfx_set_error(b->err, NNFX_ERR_FORMAT, "the graph has no output 'audio_out'");
     {
@@ -2049,7 +2049,7 @@ static nnfx_result finish(nx_builder *b, size_t max_memory)
     }
 
     /* dead-step removal */
-    live = (char *)nnfx__calloc((size_t)(b->nsteps + 1), 1);
+    live = (char *)nx_calloc((size_t)(b->nsteps + 1), 1);
     if (!live)
         return nnfx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
     b->v[m->audio_out].needed = 1;
@@ -2084,11 +2084,11 @@ static nnfx_result finish(nx_builder *b, size_t max_memory)
         b->v[m->state_in[i]].needed = 1;
 
     /* lifetimes of per-block values, in the order the main steps run */
-    first = (int *)nnfx__malloc((size_t)(b->nv + 1) * sizeof(int));
-    last = (int *)nnfx__malloc((size_t)(b->nv + 1) * sizeof(int));
-    order = (int *)nnfx__malloc((size_t)(b->nv + 1) * sizeof(int));
-    shoff = (size_t *)nnfx__calloc((size_t)(b->nv + 1), sizeof(size_t));
-    shared = (char *)nnfx__calloc((size_t)(b->nv + 1), 1);
+    first = (int *)nx_malloc((size_t)(b->nv + 1) * sizeof(int));
+    last = (int *)nx_malloc((size_t)(b->nv + 1) * sizeof(int));
+    order = (int *)nx_malloc((size_t)(b->nv + 1) * sizeof(int));
+    shoff = (size_t *)nx_calloc((size_t)(b->nv + 1), sizeof(size_t));
+    shared = (char *)nx_calloc((size_t)(b->nv + 1), 1);
     if (!first || !last || !order || !shoff || !shared) {
         r = nnfx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
         goto out;
@@ -2139,7 +2139,7 @@ static nnfx_result finish(nx_builder *b, size_t max_memory)
 
     /* memory requests */
     capreq = b->nv + b->nsteps + 4;
-    reqs = (nx_req *)nnfx__calloc((size_t)capreq, sizeof *reqs);
+    reqs = (nx_req *)nx_calloc((size_t)capreq, sizeof *reqs);
     if (!reqs) {
         r = nnfx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
         goto out;
@@ -2206,7 +2206,7 @@ static nnfx_result finish(nx_builder *b, size_t max_memory)
                            max_memory);
         goto out;
     }
-    m->arena = nnfx__calloc(total ? total : 1, 1);
+    m->arena = nx_calloc(total ? total : 1, 1);
     if (!m->arena) {
         r = nnfx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory (%zu bytes)", total);
         goto out;
@@ -2243,8 +2243,8 @@ static nnfx_result finish(nx_builder *b, size_t max_memory)
             v->data = b->v[root].data;
     }
     /* split the live steps */
-    m->pre = (nx_step *)nnfx__calloc((size_t)(npre + 1), sizeof(nx_step));
-    m->main = (nx_step *)nnfx__calloc((size_t)(nmain + 1), sizeof(nx_step));
+    m->pre = (nx_step *)nx_calloc((size_t)(npre + 1), sizeof(nx_step));
+    m->main = (nx_step *)nx_calloc((size_t)(nmain + 1), sizeof(nx_step));
     if (!m->pre || !m->main) {
         r = nnfx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
         goto out;
@@ -2264,13 +2264,13 @@ static nnfx_result finish(nx_builder *b, size_t max_memory)
     m->memory_bytes = total + (size_t)(m->npre + m->nmain + 2) * sizeof(nx_step) +
                       (size_t)b->nv * sizeof(nx_val) + sizeof(nnfx_model);
 out:
-    nnfx__free(reqs);
-    nnfx__free(live);
-    nnfx__free(first);
-    nnfx__free(last);
-    nnfx__free(order);
-    nnfx__free(shoff);
-    nnfx__free(shared);
+    nx_free(reqs);
+    nx_free(live);
+    nx_free(first);
+    nx_free(last);
+    nx_free(order);
+    nx_free(shoff);
+    nx_free(shared);
     return r;
 }
 
@@ -2279,13 +2279,13 @@ static void free_tmp(nx_builder *b)
     int i;
     for (i = 0; i < b->nv; i++) {
         if (b->v[i].tmp_owned)
-            nnfx__free(b->v[i].tmp);
+            nx_free(b->v[i].tmp);
         b->v[i].tmp = NULL;
         b->v[i].tmp_owned = 0;
     }
 }
 
-nnfx_result nx_plan_build(nnfx_model *m, const nnfx_onnx_model *om, size_t max_memory,
+nnfx_result nx_plan_build(nnfx_model *m, const nx_onnx_model *om, size_t max_memory,
                           nnfx_error *err)
 {
     nx_builder b;
@@ -2301,7 +2301,7 @@ nnfx_result nx_plan_build(nnfx_model *m, const nnfx_onnx_model *om, size_t max_m
     expected = (size_t)om->n_inputs + (size_t)om->n_initializers + 16;
     for (i = 0; i < om->n_nodes; i++)
         expected += (size_t)om->nodes[i].n_outputs;
-    if (nnfx__names_init(&b.names, expected))
+    if (nx_names_init(&b.names, expected))
         return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
     r = add_inputs(&b);
     for (i = 0; !r && i < om->n_initializers; i++) {
@@ -2319,10 +2319,10 @@ nnfx_result nx_plan_build(nnfx_model *m, const nnfx_onnx_model *om, size_t max_m
     if (!r)
         r = finish(&b, max_memory);
     free_tmp(&b);
-    nnfx__names_free(&b.names);
-    nnfx__free(b.steps);
+    nx_names_free(&b.names);
+    nx_free(b.steps);
     if (r) {
-        nnfx__free(b.v);
+        nx_free(b.v);
         return r;
     }
     m->v = b.v;

@@ -189,7 +189,8 @@ static void bcast_strides(int ndim, const int64_t *dims, int ondim, const int64_
 
 void nx_run_binary(nx_step *s, const nx_exec *e)
 {
-    int64_t ad[NNFX_MAX_DIMS], bd[NNFX_MAX_DIMS], od[NNFX_MAX_DIMS];
+    /* od zeroed: gcc -O3 cannot see that nx_eff_dims fills Y->ndim entries */
+    int64_t ad[NNFX_MAX_DIMS], bd[NNFX_MAX_DIMS], od[NNFX_MAX_DIMS] = {0};
     int64_t as[NNFX_MAX_DIMS], bs[NNFX_MAX_DIMS], idx[NNFX_MAX_DIMS];
     const nx_val *A = &e->v[s->in[0]], *B = &e->v[s->in[1]], *Y = &e->v[s->out[0]];
     int on = Y->ndim, k;

@@ -7,7 +7,7 @@
  * (gelu as the Erf pattern, rrelu as LeakyRelu(11/48), softshrink as Shrink,
  * sine30 as Mul(30) then Sin). All memory here is this file's own: the model
  * struct is filled with pointers into one builder and released by it, not by
- * nnfx_onnx_model_free.
+ * nx_onnx_model_free.
  *
  * The file carries a reference (nnfx.reference_*) so that any host can
  * `verify` it: a deterministic noise burst after an impulse, and what this
@@ -25,7 +25,7 @@
 
 /* Everything the graph needs, counted generously from the recipe. */
 typedef struct {
-    nnfx_onnx_model m;
+    nx_onnx_model m;
     int cap_nodes, cap_inits, cap_props;
     /* Owned blocks, freed at the end. */
     void **blocks;
@@ -40,7 +40,7 @@ static void *b_alloc(builder *b, size_t size)
         return NULL;
     if (b->n_blocks == b->cap_blocks) {
         int cap = b->cap_blocks ? b->cap_blocks * 2 : 64;
-        void **nb = (void **)nnfx__realloc(b->blocks, (size_t)cap * sizeof(void *));
+        void **nb = (void **)nx_realloc(b->blocks, (size_t)cap * sizeof(void *));
         if (!nb) {
             b->rc = NNFX_ERR_NOMEM;
             return NULL;
@@ -48,7 +48,7 @@ static void *b_alloc(builder *b, size_t size)
         b->blocks = nb;
         b->cap_blocks = cap;
     }
-    p = nnfx__calloc(1, size ? size : 1);
+    p = nx_calloc(1, size ? size : 1);
     if (!p) {
         b->rc = NNFX_ERR_NOMEM;
         return NULL;
@@ -70,15 +70,15 @@ static void b_release(builder *b)
 {
     int i;
     for (i = 0; i < b->n_blocks; i++)
-        nnfx__free(b->blocks[i]);
-    nnfx__free(b->blocks);
+        nx_free(b->blocks[i]);
+    nx_free(b->blocks);
     b->blocks = NULL;
     b->n_blocks = b->cap_blocks = 0;
 }
 
-static nnfx_onnx_tensor *add_init(builder *b, const char *name, int ndim, const int64_t *dims)
+static nx_onnx_tensor *add_init(builder *b, const char *name, int ndim, const int64_t *dims)
 {
-    nnfx_onnx_tensor *t;
+    nx_onnx_tensor *t;
     int64_t count = 1;
     int i;
     if (b->rc != NNFX_OK || b->m.n_initializers >= b->cap_inits) {
@@ -99,18 +99,18 @@ static nnfx_onnx_tensor *add_init(builder *b, const char *name, int ndim, const 
     return t;
 }
 
-static nnfx_onnx_tensor *add_scalar(builder *b, const char *name, float v)
+static nx_onnx_tensor *add_scalar(builder *b, const char *name, float v)
 {
-    nnfx_onnx_tensor *t = add_init(b, name, 0, NULL);
+    nx_onnx_tensor *t = add_init(b, name, 0, NULL);
     if (t && t->data)
         ((float *)t->data)[0] = v;
     return t;
 }
 
-static nnfx_onnx_node *add_node(builder *b, const char *op, const char *name, const char *in0,
+static nx_onnx_node *add_node(builder *b, const char *op, const char *name, const char *in0,
                                 const char *in1, const char *in2, const char *out, int n_attrs)
 {
-    nnfx_onnx_node *n;
+    nx_onnx_node *n;
     const char *ins[3];
     int i, k = 0;
     if (b->rc != NNFX_OK || b->m.n_nodes >= b->cap_nodes) {
@@ -137,13 +137,13 @@ static nnfx_onnx_node *add_node(builder *b, const char *op, const char *name, co
     if (n->outputs)
         n->outputs[0] = b_str(b, out);
     n->n_attrs = 0;
-    n->attrs = (nnfx_onnx_attr *)b_alloc(b, (size_t)(n_attrs ? n_attrs : 1) * sizeof(nnfx_onnx_attr));
+    n->attrs = (nx_onnx_attr *)b_alloc(b, (size_t)(n_attrs ? n_attrs : 1) * sizeof(nx_onnx_attr));
     return n;
 }
 
-static nnfx_onnx_attr *next_attr(builder *b, nnfx_onnx_node *n, const char *name, int type)
+static nx_onnx_attr *next_attr(builder *b, nx_onnx_node *n, const char *name, int type)
 {
-    nnfx_onnx_attr *a;
+    nx_onnx_attr *a;
     if (!n || !n->attrs)
         return NULL;
     a = &n->attrs[n->n_attrs++];
@@ -152,23 +152,23 @@ static nnfx_onnx_attr *next_attr(builder *b, nnfx_onnx_node *n, const char *name
     return a;
 }
 
-static void attr_f(builder *b, nnfx_onnx_node *n, const char *name, float v)
+static void attr_f(builder *b, nx_onnx_node *n, const char *name, float v)
 {
-    nnfx_onnx_attr *a = next_attr(b, n, name, NNFX_ATTR_FLOAT);
+    nx_onnx_attr *a = next_attr(b, n, name, NNFX_ATTR_FLOAT);
     if (a)
         a->f = v;
 }
 
-static void attr_i(builder *b, nnfx_onnx_node *n, const char *name, int64_t v)
+static void attr_i(builder *b, nx_onnx_node *n, const char *name, int64_t v)
 {
-    nnfx_onnx_attr *a = next_attr(b, n, name, NNFX_ATTR_INT);
+    nx_onnx_attr *a = next_attr(b, n, name, NNFX_ATTR_INT);
     if (a)
         a->i = v;
 }
 
-static void attr_ints(builder *b, nnfx_onnx_node *n, const char *name, const int64_t *v, size_t k)
+static void attr_ints(builder *b, nx_onnx_node *n, const char *name, const int64_t *v, size_t k)
 {
-    nnfx_onnx_attr *a = next_attr(b, n, name, NNFX_ATTR_INTS);
+    nx_onnx_attr *a = next_attr(b, n, name, NNFX_ATTR_INTS);
     if (!a)
         return;
     a->ints = (int64_t *)b_alloc(b, k * sizeof(int64_t));
@@ -179,7 +179,7 @@ static void attr_ints(builder *b, nnfx_onnx_node *n, const char *name, const int
 
 static void add_prop(builder *b, const char *key, const char *value)
 {
-    nnfx_onnx_prop *p;
+    nx_onnx_prop *p;
     if (b->rc != NNFX_OK || b->m.n_props >= b->cap_props) {
         if (b->rc == NNFX_OK)
             b->rc = NNFX_ERR_LIMIT;
@@ -318,7 +318,7 @@ static void add_activation(builder *b, nnfx_activation act, int l, const char *x
                            size_t cap)
 {
     char nm[64], t1[64], t2[64], t3[64], t4[64], c1[64], c2[64], c3[64];
-    nnfx_onnx_node *n;
+    nx_onnx_node *n;
     snprintf(out, cap, "act%d", l);
     snprintf(nm, sizeof nm, "act%d", l);
     switch (act) {
@@ -390,7 +390,7 @@ static void add_activation(builder *b, nnfx_activation act, int l, const char *x
     }
 }
 
-static void set_io(nnfx_onnx_value_info *v, char *name, int64_t c, int64_t t)
+static void set_io(nx_onnx_value_info *v, char *name, int64_t c, int64_t t)
 {
     v->name = name;
     v->elem_type = NNFX_DT_FLOAT;
@@ -435,12 +435,12 @@ nnfx_result nnfx_random_build(const nnfx_random_recipe *r, int block_size, doubl
     b.m.opset = 17;
     b.m.producer_name = b_str(&b, "nnfx-c");
     b.m.graph_name = b_str(&b, "random_tcn");
-    b.m.nodes = (nnfx_onnx_node *)b_alloc(&b, (size_t)b.cap_nodes * sizeof(nnfx_onnx_node));
+    b.m.nodes = (nx_onnx_node *)b_alloc(&b, (size_t)b.cap_nodes * sizeof(nx_onnx_node));
     b.m.initializers =
-        (nnfx_onnx_tensor *)b_alloc(&b, (size_t)b.cap_inits * sizeof(nnfx_onnx_tensor));
-    b.m.props = (nnfx_onnx_prop *)b_alloc(&b, (size_t)b.cap_props * sizeof(nnfx_onnx_prop));
-    b.m.inputs = (nnfx_onnx_value_info *)b_alloc(&b, sizeof(nnfx_onnx_value_info));
-    b.m.outputs = (nnfx_onnx_value_info *)b_alloc(&b, sizeof(nnfx_onnx_value_info));
+        (nx_onnx_tensor *)b_alloc(&b, (size_t)b.cap_inits * sizeof(nx_onnx_tensor));
+    b.m.props = (nx_onnx_prop *)b_alloc(&b, (size_t)b.cap_props * sizeof(nx_onnx_prop));
+    b.m.inputs = (nx_onnx_value_info *)b_alloc(&b, sizeof(nx_onnx_value_info));
+    b.m.outputs = (nx_onnx_value_info *)b_alloc(&b, sizeof(nx_onnx_value_info));
     if (b.rc != NNFX_OK)
         goto fail;
     b.m.n_inputs = b.m.n_outputs = 1;
@@ -457,8 +457,8 @@ nnfx_result nnfx_random_build(const nnfx_random_recipe *r, int block_size, doubl
         int cout, cin_g, groups;
         long d;
         int64_t wdims[3], k1[1], pads[2], one[1], dil[1];
-        nnfx_onnx_tensor *w, *bias = NULL;
-        nnfx_onnx_node *n;
+        nx_onnx_tensor *w, *bias = NULL;
+        nx_onnx_node *n;
         nnfx_random_layer_shape(r, l, &cout, &cin_g, &groups, &d);
         wdims[0] = cout;
         wdims[1] = cin_g;
@@ -525,7 +525,7 @@ nnfx_result nnfx_random_build(const nnfx_random_recipe *r, int block_size, doubl
     add_prop(&b, "nnfx.exporter", "nnfx-c " NNFX_VERSION_STRING);
     if (b.rc != NNFX_OK)
         goto fail;
-    rc = nnfx_onnx_model_serialize(&b.m, out_data, out_size, err);
+    rc = nx_onnx_model_serialize(&b.m, out_data, out_size, err);
     if (rc == NNFX_OK) {
         /* Second pass: the reference computed from the file just written. */
         uint8_t *first = *out_data;
@@ -535,10 +535,10 @@ nnfx_result nnfx_random_build(const nnfx_random_recipe *r, int block_size, doubl
         if (rc == NNFX_OK && b.m.n_props > props_before) {
             *out_data = NULL;
             *out_size = 0;
-            rc = nnfx_onnx_model_serialize(&b.m, out_data, out_size, err);
-            nnfx__free(first);
+            rc = nx_onnx_model_serialize(&b.m, out_data, out_size, err);
+            nx_free(first);
         } else if (rc != NNFX_OK) {
-            nnfx__free(first);
+            nx_free(first);
             *out_data = NULL;
             *out_size = 0;
         }
@@ -552,4 +552,4 @@ fail:
                           rc == NNFX_ERR_NOMEM ? "out of memory" : "internal capacity exceeded");
 }
 
-void nnfx_free_bytes(void *p) { nnfx__free(p); }
+void nnfx_free_bytes(void *p) { nx_free(p); }
