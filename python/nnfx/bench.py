@@ -172,14 +172,14 @@ def torch_steps(module: Any, lookback: int, block: int) -> dict[str, Callable[[]
     """PyTorch eager and TorchScript (traced) steps of ``block`` frames on the source module."""
     import torch
 
-    from nnfx.exporter.export_onnx import _describe, _param_tensor
+    from nnfx.exporter.export_onnx import default_knobs, describe_module
 
     torch.set_num_threads(1)
-    spec = _describe(module, None, None, None, None, None, None)
+    spec = describe_module(module, None, None, None, None, None, None)
     module.eval()
     frames = lookback + block if not spec.state_shapes else block
     x = torch.from_numpy(_noise(spec.in_channels, frames))[None]
-    extra = [_param_tensor(spec)] if spec.params else []
+    extra = [default_knobs(spec)] if spec.params else []
     state = [torch.zeros(s) for s in spec.state_shapes]
     nstate = len(state)
 
