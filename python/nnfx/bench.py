@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from nnfx import binding
+from nnfx.engines import OrtEngine
 from nnfx.errors import NnfxError
 from nnfx.modelfile import Key
 
@@ -154,16 +155,15 @@ def c_step(path: str, mode: str, block: int, sample_rate: float) -> tuple[Callab
 
 def ort_step(path: str) -> Callable[[], int]:
     """One ONNX Runtime run of the look-back graph (N frames), state fed back."""
-    from nnfx.engines import OrtEngine
-
     engine = OrtEngine(path)
-    window = _noise(engine.meta.in_channels, engine.meta.lookback + engine.meta.block_size)[None]
+    n = engine.meta.block_size
+    window = _noise(engine.meta.in_channels, engine.meta.lookback + n)[None]
     knobs = engine.knobs()
     box = {"state": engine.zero_state()}
 
     def step() -> int:
         _, box["state"] = engine.block(window, box["state"], knobs)
-        return engine.meta.block_size
+        return n
 
     return step
 

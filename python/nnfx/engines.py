@@ -1,5 +1,8 @@
 """Engines that run a model file on a whole signal, for parity checks.
 
+``OrtEngine`` is also the one ONNX Runtime block runner of the package: the exporter's
+pre-write check, the benchmark's ORT column and the tests run files through it.
+
 Each engine maps ``x`` float32 ``[C_in, L]`` (plus knob values) to float32
 ``[C_out, L]``, starting from silence (zero history, zero state):
 
