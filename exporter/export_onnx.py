@@ -2,16 +2,16 @@
 
 Steps (each a function below):
 
-1. ``_describe``: in/out channels, knobs, state shapes, claimed receptive field, from
+1. ``describe_module``: in/out channels, knobs, state shapes, claimed receptive field, from
    ``module.nnfx_info`` (zoo modules) or the arguments / the module's first layer.
-2. ``_measure``: the look-back by shape and the receptive field by perturbation
+2. ``measure_module``: the look-back by shape and the receptive field by perturbation
    (exporter/measure.py); a non-causal module or one with unbounded memory is refused;
    the module's own claim must agree with the measurement.
 3. ``_trace``: ``torch.onnx.export(dynamo=False)`` of a wrapper with the file's input and
    output names and fixed shapes, then ``graph_simplify.simplify``.
-4. ``_reference``: the deterministic reference input (python/nnfx/testsignals.py) and what
+4. ``reference_io``: the deterministic reference input (python/nnfx/testsignals.py) and what
    PyTorch gives for it, run as one signal from silence.
-5. ``_metadata``: every ``nnfx.*`` key of docs/model-file.md.
+5. ``_metadata``: every ``nnfx.*`` key of docs/model-file.md, through ``nnfx.modelfile``.
 6. ``_check_engines``: every engine in ``ENGINES`` (ONNX Runtime; the C runtime plugs in
    here) runs the candidate file block by block as a host would and must match PyTorch;
    otherwise nothing is written and ``ExportError`` says by how much it missed.
@@ -20,10 +20,8 @@ Steps (each a function below):
 
 from __future__ import annotations
 
-import base64
 import copy
 import io
-import json
 import os
 import warnings
 from collections.abc import Callable, Sequence
@@ -34,14 +32,26 @@ import numpy as np
 import onnx
 import torch
 
-from nnfx.engines import exporter_engine
+from nnfx import modelfile
+from nnfx.engines import OrtEngine, exporter_engine
 from nnfx.exporter import graph_simplify, graph_stats, measure
 from nnfx.exporter.base import ExportInfo, ParamSpec
 from nnfx.exporter.measure import ExportError
 
-FORMAT_VERSION = 1
-DEFAULT_TOLERANCE = 1e-4
-__all__ = ["export", "ExportReport", "ExportError", "ENGINES", "EngineCase"]
+DEFAULT_TOLERANCE = 1e-4  # relative to the reference output's peak (at least 1)
+__all__ = [
+    "export",
+    "ExportReport",
+    "ExportError",
+    "ENGINES",
+    "EngineCase",
+    "ModuleSpec",
+    "describe_module",
+    "measure_module",
+    "reference_io",
+    "default_knobs",
+    "GraphWrapper",
+]
 
 
 @dataclass
@@ -88,7 +98,9 @@ class ExportReport:
 
 
 @dataclass
-class _Spec:
+class ModuleSpec:
+    """What the file will say about a module before it is measured (``describe_module``)."""
+
     in_channels: int
     out_channels: int | None
     params: list[ParamSpec]
@@ -119,7 +131,7 @@ Engine = Callable[[EngineCase], np.ndarray]  # returns float32 [C_out, L]
 # ----------------------------------------------------------------------------- describe
 
 
-def _describe(
+def describe_module(
     module: torch.nn.Module,
     params: Sequence[ParamSpec] | None,
     in_channels: int | None,
@@ -127,7 +139,9 @@ def _describe(
     name: str | None,
     description: str | None,
     architecture: dict[str, Any] | None,
-) -> _Spec:
+) -> ModuleSpec:
+    """The module's channels, knobs, state shapes, claimed receptive field and names, from
+    the arguments, else ``module.nnfx_info``, else its first layer; ExportError if unknown."""
     info: ExportInfo | None = getattr(module, "nnfx_info", None)
     if info is not None and not isinstance(info, ExportInfo):
         raise ExportError("module.nnfx_info must be an nnfx.exporter.base.ExportInfo")
@@ -152,7 +166,7 @@ def _describe(
     arch = architecture or (dict(info.architecture) if info and info.architecture else {})
     if not arch:
         arch = {"kind": "custom", "class": type(module).__name__}
-    return _Spec(
+    return ModuleSpec(
         in_channels=int(cin),
         out_channels=info.out_channels if info else None,
         params=knobs,
@@ -164,20 +178,21 @@ def _describe(
     )
 
 
-def _param_tensor(spec: _Spec) -> torch.Tensor:
+def default_knobs(spec: ModuleSpec) -> torch.Tensor:
+    """The ``params`` input ``[1, P]`` at the knobs' defaults."""
     return torch.tensor([[p.default for p in spec.params]], dtype=torch.float32)
 
 
 def _call(
     module: torch.nn.Module,
-    spec: _Spec,
+    spec: ModuleSpec,
     x: torch.Tensor,
     state: list[torch.Tensor],
     dtype: torch.dtype = torch.float32,
 ):
     args: list[torch.Tensor] = [x.to(dtype)]
     if spec.params:
-        args.append(_param_tensor(spec).to(dtype))
+        args.append(default_knobs(spec).to(dtype))
     args.extend(s.to(dtype) for s in state)
     return module(*args)
 
@@ -193,7 +208,7 @@ def _probe_copy(module: torch.nn.Module) -> tuple[torch.nn.Module, torch.dtype]:
         return module, torch.float32
 
 
-def _zero_state(spec: _Spec) -> list[torch.Tensor]:
+def _zero_state(spec: ModuleSpec) -> list[torch.Tensor]:
     return [torch.zeros(s, dtype=torch.float32) for s in spec.state_shapes]
 
 
@@ -204,7 +219,7 @@ def _audio_only(out: Any) -> torch.Tensor:
 # ------------------------------------------------------------------------------ measure
 
 
-def _measure(module: torch.nn.Module, spec: _Spec) -> tuple[int, int | None]:
+def measure_module(module: torch.nn.Module, spec: ModuleSpec) -> tuple[int, int | None]:
     """(look-back M, measured receptive field or None for recurrent modules)."""
     if spec.state_shapes:
         measure.check_causal_recurrent(
@@ -249,7 +264,7 @@ def _measure(module: torch.nn.Module, spec: _Spec) -> tuple[int, int | None]:
 # -------------------------------------------------------------------------------- trace
 
 
-class _Wrapper(torch.nn.Module):
+class GraphWrapper(torch.nn.Module):
     """Calls the module with the file's inputs in order; returns audio_out and state_out.*."""
 
     def __init__(self, module: torch.nn.Module, n_state: int) -> None:
@@ -269,13 +284,13 @@ class _Wrapper(torch.nn.Module):
 
 
 def _trace(
-    module: torch.nn.Module, spec: _Spec, lookback: int, block_size: int, opset: int
+    module: torch.nn.Module, spec: ModuleSpec, lookback: int, block_size: int, opset: int
 ) -> onnx.ModelProto:
     names = ["audio_in"]
     args: list[torch.Tensor] = [torch.zeros((1, spec.in_channels, lookback + block_size))]
     if spec.params:
         names.append("params")
-        args.append(_param_tensor(spec))
+        args.append(default_knobs(spec))
     for k, s in enumerate(spec.state_shapes):
         names.append(f"state_in.{k}")
         args.append(torch.zeros(s))
@@ -285,7 +300,7 @@ def _trace(
         warnings.simplefilter("ignore")
         try:
             torch.onnx.export(
-                _Wrapper(module, len(spec.state_shapes)),
+                GraphWrapper(module, len(spec.state_shapes)),
                 tuple(args),
                 buf,
                 dynamo=False,
@@ -321,9 +336,10 @@ def _reference_length(sample_rate: int, rf: int, seconds: float | None) -> int:
     return int(min(sample_rate, max(2 * rf + sample_rate // 100, sample_rate // 4)))
 
 
-def _reference(
-    module: torch.nn.Module, spec: _Spec, lookback: int, length: int, sample_rate: int
+def reference_io(
+    module: torch.nn.Module, spec: ModuleSpec, lookback: int, length: int, sample_rate: int
 ) -> tuple[np.ndarray, np.ndarray]:
+    """(reference input ``[C_in, L]``, PyTorch's output for it ``[C_out, L]`` from silence)."""
     from nnfx import testsignals
 
     x = testsignals.reference(length, spec.in_channels, sample_rate)
@@ -338,16 +354,12 @@ def _reference(
     return x, np.ascontiguousarray(y, dtype=np.float32)
 
 
-def _b64(a: np.ndarray) -> str:
-    return base64.b64encode(np.ascontiguousarray(a, dtype="<f4").tobytes()).decode("ascii")
-
-
 # ----------------------------------------------------------------------------- metadata
 
 
 def _metadata(
     model: onnx.ModelProto,
-    spec: _Spec,
+    spec: ModuleSpec,
     *,
     sample_rate: int,
     block_size: int,
@@ -361,31 +373,27 @@ def _metadata(
 ) -> None:
     from nnfx import __version__
 
-    meta = {
-        "nnfx.format_version": str(FORMAT_VERSION),
-        "nnfx.sample_rate": str(sample_rate),
-        "nnfx.block_size": str(block_size),
-        "nnfx.lookback": str(lookback),
-        "nnfx.receptive_field": str(lookback + 1),
-        "nnfx.in_channels": str(spec.in_channels),
-        "nnfx.out_channels": str(out_channels),
-        "nnfx.latency": "0",
-        "nnfx.params": json.dumps([p.as_json() for p in spec.params]),
-        "nnfx.architecture": json.dumps(spec.architecture, sort_keys=True),
-        "nnfx.name": spec.name,
-        "nnfx.description": spec.description,
-        "nnfx.parameter_count": str(parameter_count),
-        "nnfx.macs_per_sample": str(macs),
-        "nnfx.exporter": f"nnfx {__version__}",
-        "nnfx.reference_input": _b64(ref_in),
-        "nnfx.reference_params": json.dumps([p.default for p in spec.params]),
-        "nnfx.reference_output": _b64(ref_out),
-        "nnfx.reference_length": str(ref_in.shape[1]),
-        "nnfx.reference_tolerance": repr(float(tolerance)),
-    }
-    del model.metadata_props[:]
-    for k, v in meta.items():
-        model.metadata_props.add(key=k, value=v)
+    meta = modelfile.build_metadata(
+        sample_rate=sample_rate,
+        block_size=block_size,
+        lookback=lookback,
+        receptive_field=lookback + 1,
+        in_channels=spec.in_channels,
+        out_channels=out_channels,
+        latency=0,
+        params=[p.as_json() for p in spec.params],
+        architecture=spec.architecture,
+        name=spec.name,
+        description=spec.description,
+        parameter_count=parameter_count,
+        macs_per_sample=macs,
+        exporter=f"nnfx {__version__}",
+        reference_input=ref_in,
+        reference_params=[p.default for p in spec.params],
+        reference_output=ref_out,
+        reference_tolerance=tolerance,
+    )
+    modelfile.set_metadata(model, meta, replace=True)
     model.producer_name = "nnfx"
     model.producer_version = __version__
     model.doc_string = spec.description
@@ -396,31 +404,8 @@ def _metadata(
 
 def _run_onnxruntime(case: EngineCase) -> np.ndarray:
     """Run the file as a host does: blocks of N, a sliding look-back window, state carried."""
-    import onnxruntime as ort
-
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 1
-    opts.inter_op_num_threads = 1
-    sess = ort.InferenceSession(case.model_bytes, opts, providers=["CPUExecutionProvider"])
-    cin, length = case.reference_input.shape
-    n, m = case.block_size, case.lookback
-    window = np.zeros((1, cin, m + n), np.float32)
-    state = [np.zeros(s, np.float32) for s in case.state_shapes]
-    outs = []
-    for start in range(0, length, n):
-        block = np.zeros((cin, n), np.float32)
-        chunk = case.reference_input[:, start : start + n]
-        block[:, : chunk.shape[1]] = chunk
-        window = np.concatenate([window[:, :, n:], block[None]], axis=2)
-        feeds: dict[str, np.ndarray] = {"audio_in": window}
-        if case.params.size:
-            feeds["params"] = case.params
-        for k, s in enumerate(state):
-            feeds[f"state_in.{k}"] = s
-        res = sess.run(None, feeds)
-        outs.append(res[0][0, :, : chunk.shape[1]])
-        state = [np.asarray(r, np.float32) for r in res[1:]]
-    return np.concatenate(outs, axis=1)
+    knobs = [float(v) for v in case.params.reshape(-1)] if case.params.size else None
+    return OrtEngine(case.model_bytes).run(case.reference_input, knobs)
 
 
 # Engines checked before a file is written: name -> function. The C runtime (binding)
@@ -508,10 +493,12 @@ def export(
     was_training = module.training
     module.eval()
     try:
-        spec = _describe(module, params, in_channels, state_shapes, name, description, architecture)
-        lookback, measured = _measure(module, spec)
+        spec = describe_module(
+            module, params, in_channels, state_shapes, name, description, architecture
+        )
+        lookback, measured = measure_module(module, spec)
         length = _reference_length(sample_rate, lookback + 1, reference_seconds)
-        ref_in, ref_out = _reference(module, spec, lookback, length, sample_rate)
+        ref_in, ref_out = reference_io(module, spec, lookback, length, sample_rate)
         cout = ref_out.shape[0]
         if spec.out_channels is not None and spec.out_channels != cout:
             raise ExportError(
@@ -545,7 +532,7 @@ def export(
                 model_path=tmp,
                 model_bytes=data,
                 reference_input=ref_in,
-                params=_param_tensor(spec).numpy() if spec.params else np.zeros((1, 0), np.float32),
+                params=default_knobs(spec).numpy() if spec.params else np.zeros((1, 0), np.float32),
                 block_size=block_size,
                 lookback=lookback,
                 state_shapes=spec.state_shapes,

@@ -33,7 +33,13 @@ import numpy as np
 import torch
 
 from nnfx.exporter.base import ParamSpec
-from nnfx.exporter.export_onnx import _describe, _measure, _reference, _Spec, _Wrapper
+from nnfx.exporter.export_onnx import (
+    GraphWrapper,
+    ModuleSpec,
+    describe_module,
+    measure_module,
+    reference_io,
+)
 from nnfx.exporter.measure import ExportError
 
 
@@ -61,7 +67,7 @@ def _ident(name: str) -> str:
     return s if s and not s[0].isdigit() else f"k_{s}"
 
 
-def _source(spec: _Spec, lookback: int, out_channels: int) -> str:
+def _source(spec: ModuleSpec, lookback: int, out_channels: int) -> str:
     knobs = [_ident(p.name) for p in spec.params]
     if len(set(knobs)) != len(knobs):
         raise ExportError(f"knob names collide as attribute names: {knobs}")
@@ -175,7 +181,9 @@ def _load_source(source: str, directory: str) -> Any:
     return mod
 
 
-def _trace_inner(module: torch.nn.Module, spec: _Spec, lookback: int) -> torch.jit.ScriptModule:
+def _trace_inner(
+    module: torch.nn.Module, spec: ModuleSpec, lookback: int
+) -> torch.jit.ScriptModule:
     def example(frames: int) -> tuple[torch.Tensor, ...]:
         g = torch.Generator().manual_seed(frames)
         args = [torch.rand((1, spec.in_channels, lookback + frames), generator=g) - 0.5]
@@ -184,7 +192,7 @@ def _trace_inner(module: torch.nn.Module, spec: _Spec, lookback: int) -> torch.j
         args += [torch.zeros(s) for s in spec.state_shapes]
         return tuple(args)
 
-    wrapper = _Wrapper(module, len(spec.state_shapes))
+    wrapper = GraphWrapper(module, len(spec.state_shapes))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         traced = torch.jit.trace(wrapper, example(64), check_trace=False)
@@ -264,10 +272,10 @@ def export_torchscript(
     was_training = module.training
     module.eval()
     try:
-        spec = _describe(module, params, in_channels, state_shapes, name, None, None)
-        lookback, _ = _measure(module, spec)
+        spec = describe_module(module, params, in_channels, state_shapes, name, None, None)
+        lookback, _ = measure_module(module, spec)
         length = max(1, int(check_seconds * sample_rate))
-        ref_in, ref_out = _reference(module, spec, lookback, length, sample_rate)
+        ref_in, ref_out = reference_io(module, spec, lookback, length, sample_rate)
         cout = ref_out.shape[0]
         inner = _trace_inner(module, spec, lookback)
         with tempfile.TemporaryDirectory() as tmp:

@@ -9,13 +9,15 @@ pattern torch.onnx.export writes for a per-batch scale).
 
 from __future__ import annotations
 
-import base64
-import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+
+from nnfx import modelfile
 
 
 @dataclass
@@ -112,8 +114,15 @@ def reference_signal(channels: int, length: int) -> np.ndarray:
     return x.astype(np.float32)
 
 
-def _b64(a: np.ndarray) -> str:
-    return base64.b64encode(np.ascontiguousarray(a, dtype="<f4").tobytes()).decode()
+def add_nnfx_metadata(
+    proto: onnx.ModelProto, overrides: Mapping[str, str] | None = None, **fields: Any
+) -> None:
+    """Write the nnfx metadata of a hand-made test file into ``proto``: the keys that
+    ``nnfx.modelfile.build_metadata(**fields)`` makes, then ``overrides`` (raw key -> value,
+    e.g. a malformed value a test wants the loader to refuse)."""
+    meta = modelfile.build_metadata(**fields)
+    meta.update(overrides or {})
+    modelfile.set_metadata(proto, meta)
 
 
 def to_onnx_bytes(model: TinyModel, reference_length: int = 480) -> bytes:
@@ -168,25 +177,23 @@ def to_onnx_bytes(model: TinyModel, reference_length: int = 480) -> bytes:
     x = reference_signal(model.in_channels, reference_length)
     lo, hi, default = model.knob_range
     params = [{"name": "gain", "min": lo, "max": hi, "default": default, "unit": ""}]
-    meta = {
-        "nnfx.format_version": "1",
-        "nnfx.sample_rate": str(model.sample_rate),
-        "nnfx.block_size": str(n),
-        "nnfx.lookback": str(m),
-        "nnfx.receptive_field": str(m + 1),
-        "nnfx.in_channels": str(model.in_channels),
-        "nnfx.out_channels": str(model.out_channels),
-        "nnfx.latency": "0",
-        "nnfx.params": json.dumps(params if model.gain_knob else []),
-        "nnfx.architecture": json.dumps({"kind": "custom"}),
-        "nnfx.name": model.name,
-        "nnfx.reference_input": _b64(x),
-        "nnfx.reference_params": json.dumps([default] if model.gain_knob else []),
-        "nnfx.reference_output": _b64(model.reference(x).astype(np.float32)),
-        "nnfx.reference_length": str(reference_length),
-        "nnfx.reference_tolerance": "1e-4",
-    }
-    meta.update(model.meta_overrides)
-    helper.set_model_props(proto, meta)
+    add_nnfx_metadata(
+        proto,
+        model.meta_overrides,
+        sample_rate=model.sample_rate,
+        block_size=n,
+        lookback=m,
+        receptive_field=m + 1,
+        in_channels=model.in_channels,
+        out_channels=model.out_channels,
+        latency=0,
+        params=params if model.gain_knob else [],
+        architecture={"kind": "custom"},
+        name=model.name,
+        reference_input=x,
+        reference_params=[default] if model.gain_knob else [],
+        reference_output=model.reference(x).astype(np.float32),
+        reference_tolerance="1e-4",
+    )
     onnx.checker.check_model(proto)
     return proto.SerializeToString()

@@ -6,18 +6,17 @@ tests/test_c_runtime.py.
 
 from __future__ import annotations
 
-import base64
 import io
-import json
 import subprocess
 from pathlib import Path
 
+import binding_models as bm
 import numpy as np
 import onnx
 import torch
 import torch.nn as nn
 
-from nnfx import runtime_sources
+from nnfx import modelfile, runtime_sources
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNTIME = ROOT / "runtime_c"
@@ -145,10 +144,6 @@ def in_channels(module: nn.Module) -> int:
     return 2 if isinstance(module, GRUNet | ShapeMath) else 1
 
 
-def _b64(a: np.ndarray) -> str:
-    return base64.b64encode(np.ascontiguousarray(a, dtype="<f4").tobytes()).decode()
-
-
 def export(
     module: nn.Module,
     path: Path,
@@ -175,26 +170,13 @@ def export(
         opset_version=17, do_constant_folding=fold,
     )
     proto = onnx.load_from_string(buf.getvalue())
-    md = {
-        "nnfx.format_version": "1",
-        "nnfx.sample_rate": "48000",
-        "nnfx.block_size": str(block),
-        "nnfx.lookback": str(m),
-        "nnfx.receptive_field": str(m + 1),
-        "nnfx.name": type(module).__name__,
-    }
-    if knobs:
-        md["nnfx.params"] = json.dumps(knobs)
-    if reference:
-        x = signal(cin, 480, seed=3)
-        md["nnfx.reference_input"] = _b64(x)
-        md["nnfx.reference_output"] = _b64(torch_reference(module, x))
-        md["nnfx.reference_length"] = "480"
-        md["nnfx.reference_tolerance"] = "1e-5"
-    md.update(meta or {})
-    for k, v in md.items():
-        e = proto.metadata_props.add()
-        e.key, e.value = k, v
+    x = signal(cin, 480, seed=3) if reference else None
+    bm.add_nnfx_metadata(
+        proto, meta, sample_rate=48000, block_size=block, lookback=m, receptive_field=m + 1,
+        params=knobs or None, name=type(module).__name__, reference_input=x,
+        reference_output=None if x is None else torch_reference(module, x),
+        reference_tolerance="1e-5" if reference else None,
+    )
     onnx.save(proto, str(path))
     return proto
 
@@ -269,14 +251,7 @@ def load_message(exe: Path, model: Path, mode: str = "stream") -> tuple[int, str
 
 
 def set_meta(path: Path, **kv: str) -> None:
+    """Set ``nnfx.<key>`` values of a saved file (in place where the key exists)."""
     proto = onnx.load(str(path))
-    for k, v in kv.items():
-        key = "nnfx." + k
-        for e in proto.metadata_props:
-            if e.key == key:
-                e.value = v
-                break
-        else:
-            e = proto.metadata_props.add()
-            e.key, e.value = key, v
+    modelfile.set_metadata(proto, {"nnfx." + k: v for k, v in kv.items()})
     onnx.save(proto, str(path))

@@ -67,6 +67,7 @@ class SmallLSTM(nn.Module):
 
 def export_models(out_dir: Path, block: int = 32) -> list[Path]:
     """Export the three models into out_dir; returns their paths (deterministic weights)."""
+    import binding_models as bm
     import onnx
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -95,15 +96,10 @@ def export_models(out_dir: Path, block: int = 32) -> list[Path]:
                 opset_version=17, dynamo=False,
             )
         proto = onnx.load(str(path))
-        meta = {
-            "nnfx.format_version": "1", "nnfx.sample_rate": "48000",
-            "nnfx.block_size": str(block), "nnfx.lookback": str(lookback),
-            "nnfx.receptive_field": str(lookback + 1), "nnfx.in_channels": "1",
-            "nnfx.out_channels": "1", "nnfx.name": name,
-        }
-        for key, value in meta.items():
-            entry = proto.metadata_props.add()
-            entry.key, entry.value = key, value
+        bm.add_nnfx_metadata(
+            proto, sample_rate=48000, block_size=block, lookback=lookback,
+            receptive_field=lookback + 1, in_channels=1, out_channels=1, name=name,
+        )
         onnx.save(proto, str(path))
         paths.append(path)
     return paths

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 import nnfx
+from nnfx import modelfile
 from nnfx.binding import load_bytes
 
 TOL = 1e-5
@@ -265,7 +266,7 @@ def test_verify(mono_bytes: bytes, mono: bm.TinyModel) -> None:
     x = bm.reference_signal(1, 480)
     wrong = mono.reference(x).astype(np.float32)
     wrong[0, 100] += 0.01
-    mono.meta_overrides = {"nnfx.reference_output": bm._b64(wrong)}
+    mono.meta_overrides = {"nnfx.reference_output": modelfile.encode_floats(wrong)}
     try:
         data = bm.to_onnx_bytes(mono)
     finally:

@@ -12,6 +12,8 @@ import pytest
 import torch
 import torch.nn as nn
 
+from nnfx import modelfile
+
 BLOCKS = [1, 16, 64, 97, 4096]
 # float32 everywhere, but PyTorch (oneDNN/MKL) and nnfx sum products in different orders; over
 # a few hundred products per output the difference stays below 1e-6 for these small models;
@@ -81,7 +83,7 @@ def test_verify_embedded_reference(nnfx_run: Path, tmp_path: Path):
     import onnx
 
     a, b = onnx.load(str(path)), onnx.load(str(other))
-    out_b = next(e.value for e in b.metadata_props if e.key == "nnfx.reference_output")
+    out_b = modelfile.metadata_of(b)["nnfx.reference_output"]
     em.set_meta(path, reference_output=out_b)
     del a
     p = subprocess.run([str(nnfx_run), "--verify", str(path)], capture_output=True, text=True)
@@ -97,15 +99,12 @@ def _export_plain(module: nn.Module, path: Path, length: int, meta: dict[str, st
     torch.onnx.export(module, (torch.zeros(1, 1, length),), buf, dynamo=False,
                       input_names=["audio_in"], output_names=["audio_out"], opset_version=17)
     proto = onnx.load_from_string(buf.getvalue())
-    for k, v in meta.items():
-        e = proto.metadata_props.add()
-        e.key, e.value = k, v
+    modelfile.set_metadata(proto, meta)
     onnx.save(proto, str(path))
 
 
 def _meta(n: int, m: int) -> dict[str, str]:
-    return {"nnfx.format_version": "1", "nnfx.sample_rate": "48000",
-            "nnfx.block_size": str(n), "nnfx.lookback": str(m)}
+    return modelfile.build_metadata(sample_rate=48000, block_size=n, lookback=m)
 
 
 class Padded(nn.Module):

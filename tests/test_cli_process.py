@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from nnfx import modelfile
 from nnfx.cli import main
 
 TOL = 1e-5
@@ -203,7 +204,7 @@ def wrong_reference(files) -> str:
     mono = bm.make_tiny(seed=11)
     ref = mono.reference(bm.reference_signal(1, 480)).astype(np.float32)
     ref[0, 50] += 0.05
-    mono.meta_overrides = {"nnfx.reference_output": bm._b64(ref)}
+    mono.meta_overrides = {"nnfx.reference_output": modelfile.encode_floats(ref)}
     p = files["dir"] / "wrong.onnx"
     p.write_bytes(bm.to_onnx_bytes(mono))
     return str(p)

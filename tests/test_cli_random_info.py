@@ -10,6 +10,7 @@ from pathlib import Path
 import onnx
 import pytest
 
+from nnfx import modelfile
 from nnfx.exporter.random_recipe import ACTIVATIONS, INITS, Recipe
 
 
@@ -73,7 +74,7 @@ def test_random_prints_figures_and_writes_the_file(stereo_file: tuple[Path, str,
     assert f"receptive field {rf} samples ({1000 * rf / 44100:.2f} ms" in out
     assert f"parameters {recipe.parameter_count}, {recipe.macs_per_sample} MACs/sample" in out
     model = onnx.load(str(path))
-    meta = {p.key: p.value for p in model.metadata_props}
+    meta = modelfile.metadata_of(model)
     assert meta["nnfx.sample_rate"] == "44100" and meta["nnfx.block_size"] == "128"
     assert meta["nnfx.lookback"] == str(rf - 1)
     assert Recipe.from_dict(json.loads(meta["nnfx.architecture"])["recipe"]) == recipe
@@ -135,17 +136,15 @@ def test_info_shows_knobs(tmp_path: Path) -> None:
     )
     model = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", 17)])
     knob = {"name": "drive", "min": 0.0, "max": 10.0, "default": 5.0, "unit": "dB"}
-    meta = {
-        "nnfx.format_version": "1",
-        "nnfx.sample_rate": "48000",
-        "nnfx.block_size": "64",
-        "nnfx.lookback": "0",
-        "nnfx.latency": "12",
-        "nnfx.params": json.dumps([knob]),
-        "nnfx.architecture": json.dumps({"kind": "lstm", "hidden": 8}),
-    }
-    for k, v in meta.items():
-        model.metadata_props.add(key=k, value=v)
+    meta = modelfile.build_metadata(
+        sample_rate=48000,
+        block_size=64,
+        lookback=0,
+        latency=12,
+        params=[knob],
+        architecture={"kind": "lstm", "hidden": 8},
+    )
+    modelfile.set_metadata(model, meta)
     onnx.save(model, str(path))
     res = nnfx_cli("info", str(path))
     assert res.returncode == 0, res.stderr
@@ -238,7 +237,6 @@ def test_info_bad_files(tmp_path: Path) -> None:
     assert_one_line_error(nnfx_cli("info", str(plain)), "not an nnfx model file")
     broken = tmp_path / "broken.onnx"  # nnfx metadata with a malformed required key
     model = onnx.helper.make_model(graph)
-    for k, v in {"nnfx.format_version": "1", "nnfx.sample_rate": "fast"}.items():
-        model.metadata_props.add(key=k, value=v)
+    modelfile.set_metadata(model, {"nnfx.format_version": "1", "nnfx.sample_rate": "fast"})
     onnx.save(model, str(broken))
     assert_one_line_error(nnfx_cli("info", str(broken)), "nnfx.sample_rate", "'fast'")

@@ -24,6 +24,7 @@ from pd_harness import Canvas, render_patch, run_pd
 from pd_models import make_signal, random_model, read_wav, write_wav
 
 import nnfx
+from nnfx import modelfile
 from nnfx.exporter.random_recipe import ACTIVATIONS, INITS, Recipe
 from nnfx.exporter.random_weights import weights
 
@@ -122,7 +123,7 @@ def test_designer_matches_python_for_20_recipes(tmp_path):
     for k, r in enumerate(recipes):
         saved = os.path.join(tmp, f"saved{k}.onnx")
         model = onnx.load(saved)
-        meta = {p.key: p.value for p in model.metadata_props}
+        meta = modelfile.metadata_of(model)
         arch = json.loads(meta["nnfx.architecture"])
         if Recipe.from_dict(arch["recipe"]) != r:
             failures.append(f"{k}: recorded recipe {arch['recipe']} != {r.to_dict()}")

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnfx import runtime_sources
+from nnfx import modelfile, runtime_sources
 from nnfx.exporter.random_recipe import ACTIVATIONS, INITS, Recipe
 from nnfx.exporter.random_weights import gains, weights
 
@@ -115,7 +115,7 @@ def test_built_file_initializers_and_metadata(tool: Path, tmp_path: Path, index:
         assert inits["in_gain"] == g_in
     if g_out is not None:
         assert inits["out_gain"] == g_out
-    meta = {p.key: p.value for p in model.metadata_props}
+    meta = modelfile.metadata_of(model)
     arch = json.loads(meta["nnfx.architecture"])
     assert arch["kind"] == "random_tcn" and arch["generator"] == "nnfx-splitmix64-irwinhall-1"
     assert Recipe.from_dict(arch["recipe"]) == recipe
@@ -156,8 +156,6 @@ def test_embedded_reference_matches_pytorch(tool: Path, tmp_path: Path, index: i
     """The C builder embeds what the C runtime computes for a reference input; PyTorch's
     RandomTCN (an independent engine) gives the same on that input, within the file's own
     tolerance, and the runtime's verify accepts the file."""
-    import base64
-
     import onnx
     import torch
 
@@ -167,10 +165,10 @@ def test_embedded_reference_matches_pytorch(tool: Path, tmp_path: Path, index: i
     recipe = RECIPES[index]
     path = tmp_path / "c.onnx"
     subprocess.run([str(tool), "build", str(path), "64", "48000", *_args(recipe)], check=True)
-    meta = {p.key: p.value for p in onnx.load(str(path)).metadata_props}
+    meta = modelfile.metadata_of(onnx.load(str(path)))
     length = int(meta["nnfx.reference_length"])
-    x = np.frombuffer(base64.b64decode(meta["nnfx.reference_input"]), dtype="<f4")
-    y = np.frombuffer(base64.b64decode(meta["nnfx.reference_output"]), dtype="<f4")
+    x = modelfile.decode_floats(meta["nnfx.reference_input"])
+    y = modelfile.decode_floats(meta["nnfx.reference_output"])
     x = x.reshape(recipe.in_channels, length)
     y = y.reshape(recipe.out_channels, length)
     padded = np.concatenate([np.zeros((recipe.in_channels, recipe.lookback), np.float32), x], 1)

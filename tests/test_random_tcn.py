@@ -15,6 +15,7 @@ import onnxruntime as ort
 import pytest
 import torch
 
+from nnfx import modelfile
 from nnfx.exporter.random_recipe import ACTIVATIONS, INITS, Recipe
 from nnfx.exporter.random_tcn import RRELU_SLOPE, RandomTCN, build, make_activation
 from nnfx.exporter.random_weights import weights
@@ -336,7 +337,7 @@ def test_nnfx_export_writes_the_recipe() -> None:
             RandomTCN(recipe), path, block_size=32, sample_rate=48000, reference_seconds=0.05
         )
         model = onnx.load(path)
-    meta = {p.key: p.value for p in model.metadata_props}
+    meta = modelfile.metadata_of(model)
     assert report.lookback == recipe.lookback == int(meta["nnfx.lookback"])
     assert report.receptive_field == recipe.receptive_field
     assert report.receptive_field == recipe.receptive_field

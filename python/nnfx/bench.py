@@ -21,7 +21,6 @@ A real-time factor (RTF) is audio seconds processed per CPU second; percent of o
 
 from __future__ import annotations
 
-import json
 import statistics
 import time
 from collections.abc import Callable
@@ -31,7 +30,9 @@ from typing import Any
 import numpy as np
 
 from nnfx import binding
+from nnfx.engines import OrtEngine
 from nnfx.errors import NnfxError
+from nnfx.modelfile import Key
 
 ENGINES = ("c-stream", "c-lookback", "ort", "torch", "torchscript")
 DEFAULT_BLOCKS = (16, 64, 256, 1024)
@@ -152,37 +153,16 @@ def c_step(path: str, mode: str, block: int, sample_rate: float) -> tuple[Callab
     return step, (model, x, y, ins, outs)  # keep-alive
 
 
-def ort_step(path: str, meta: dict[str, str]) -> Callable[[], int]:
+def ort_step(path: str) -> Callable[[], int]:
     """One ONNX Runtime run of the look-back graph (N frames), state fed back."""
-    import onnxruntime as ort
-
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = 1
-    so.inter_op_num_threads = 1
-    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    sess = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
-    n = int(meta["nnfx.block_size"])
-    feeds: dict[str, np.ndarray] = {}
-    for inp in sess.get_inputs():
-        shape = [int(d) if isinstance(d, int) else 1 for d in inp.shape]
-        if inp.name == "audio_in":
-            feeds[inp.name] = _noise(shape[1], shape[2])[None]
-        elif inp.name == "params":
-            params = json.loads(meta.get("nnfx.params", "[]") or "[]")
-            feeds[inp.name] = np.array([[float(p["default"]) for p in params]], np.float32)
-        else:
-            feeds[inp.name] = np.zeros(shape, np.float32)
-    outputs = [o.name for o in sess.get_outputs()]
-    pairs = [
-        (nm, outputs.index("state_out." + nm[len("state_in.") :]))
-        for nm in feeds
-        if nm.startswith("state_in.")
-    ]
+    engine = OrtEngine(path)
+    n = engine.meta.block_size
+    window = _noise(engine.meta.in_channels, engine.meta.lookback + n)[None]
+    knobs = engine.knobs()
+    box = {"state": engine.zero_state()}
 
     def step() -> int:
-        res = sess.run(outputs, feeds)
-        for name, k in pairs:
-            feeds[name] = res[k]
+        _, box["state"] = engine.block(window, box["state"], knobs)
         return n
 
     return step
@@ -192,14 +172,14 @@ def torch_steps(module: Any, lookback: int, block: int) -> dict[str, Callable[[]
     """PyTorch eager and TorchScript (traced) steps of ``block`` frames on the source module."""
     import torch
 
-    from nnfx.exporter.export_onnx import _describe, _param_tensor
+    from nnfx.exporter.export_onnx import default_knobs, describe_module
 
     torch.set_num_threads(1)
-    spec = _describe(module, None, None, None, None, None, None)
+    spec = describe_module(module, None, None, None, None, None, None)
     module.eval()
     frames = lookback + block if not spec.state_shapes else block
     x = torch.from_numpy(_noise(spec.in_channels, frames))[None]
-    extra = [_param_tensor(spec)] if spec.params else []
+    extra = [default_knobs(spec)] if spec.params else []
     state = [torch.zeros(s) for s in spec.state_shapes]
     nstate = len(state)
 
@@ -232,13 +212,6 @@ def torch_steps(module: Any, lookback: int, block: int) -> dict[str, Callable[[]
 # ------------------------------------------------------------------------------- a model
 
 
-def _file_meta(path: str) -> dict[str, str]:
-    import onnx
-
-    model = onnx.load(path, load_external_data=False)
-    return {p.key: p.value for p in model.metadata_props}
-
-
 def bench_model(
     path: str,
     label: str,
@@ -256,8 +229,8 @@ def bench_model(
         raise NnfxError(f"cannot load {path}: {exc}") from None
     info = model.info
     sr = info["sample_rate"] or SAMPLE_RATE
-    err = model.verify(check=False) if model.metadata("nnfx.reference_output") else None
-    tol_text = model.metadata("nnfx.reference_tolerance")
+    err = model.verify(check=False) if model.metadata(Key.REFERENCE_OUTPUT) else None
+    tol_text = model.metadata(Key.REFERENCE_TOLERANCE)
     model.close()
     load_times = []
     for _ in range(max(reps, 5)):
@@ -281,11 +254,11 @@ def bench_model(
         say(f"  {label}: {eng} done")
     if "ort" in engines:
         try:
-            step = ort_step(path, _file_meta(path))
+            step = ort_step(path)
             t = measure(step, sr, reps, min_seconds)
             res.timings["ort"] = {b: t for b in blocks}
         except ImportError as exc:
-            res.skipped["ort"] = f"onnxruntime not installed ({exc})"
+            res.skipped["ort"] = f"onnxruntime not installed ({exc.__cause__ or exc})"
         say(f"  {label}: ort done")
     want_torch = [e for e in ("torch", "torchscript") if e in engines]
     if want_torch and module is None:

@@ -1,5 +1,8 @@
 """Engines that run a model file on a whole signal, for parity checks.
 
+``OrtEngine`` is also the one ONNX Runtime block runner of the package: the exporter's
+pre-write check, the benchmark's ORT column and the tests run files through it.
+
 Each engine maps ``x`` float32 ``[C_in, L]`` (plus knob values) to float32
 ``[C_out, L]``, starting from silence (zero history, zero state):
 
@@ -17,111 +20,27 @@ Nothing here imports torch; ``OrtEngine`` imports onnxruntime when created.
 
 from __future__ import annotations
 
-import base64
-import json
 import math
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from nnfx.errors import NnfxError
+from nnfx.modelfile import FileMeta, parse_metadata, read_bytes
 
 
-@dataclass
-class FileMeta:
-    """What the parity tools need from a model file's ``nnfx.*`` metadata."""
-
-    block_size: int
-    lookback: int
-    in_channels: int
-    out_channels: int
-    sample_rate: float
-    params: list[dict[str, Any]] = field(default_factory=list)
-    reference_input: np.ndarray | None = None  # [C_in, L]
-    reference_output: np.ndarray | None = None  # [C_out, L]
-    reference_params: list[float] | None = None
-    reference_tolerance: float = 1e-4
-    name: str = ""
-
-    def default_params(self) -> list[float]:
-        return [float(p["default"]) for p in self.params]
-
-
-def _int_key(meta: dict[str, str], key: str) -> int:
-    if key not in meta:
-        raise NnfxError(f"the file has no {key} metadata (is it an nnfx model file?)")
-    try:
-        return int(meta[key])
-    except ValueError as exc:
-        raise NnfxError(f"metadata {key} is not an integer: {meta[key]!r}") from exc
-
-
-def _tensor(meta: dict[str, str], key: str, channels: int) -> np.ndarray | None:
-    if key not in meta:
-        return None
-    try:
-        raw = base64.b64decode(meta[key], validate=True)
-    except ValueError as exc:
-        raise NnfxError(f"metadata {key} is not valid base64") from exc
-    if len(raw) % (4 * channels):
-        raise NnfxError(f"metadata {key}: {len(raw)} bytes is not {channels} channels of float32")
-    return np.frombuffer(raw, dtype="<f4").astype(np.float32).reshape(channels, -1)
-
-
-def parse_meta(meta: dict[str, str], in_channels: int, out_channels: int) -> FileMeta:
-    """FileMeta from a metadata map; channel counts come from the graph itself."""
-    try:
-        params = json.loads(meta.get("nnfx.params", "[]") or "[]")
-        ref_params = (
-            [float(v) for v in json.loads(meta["nnfx.reference_params"])]
-            if "nnfx.reference_params" in meta
-            else None
-        )
-        tol = float(meta.get("nnfx.reference_tolerance", "1e-4"))
-        sample_rate = float(meta.get("nnfx.sample_rate", "0"))
-    except (ValueError, TypeError) as exc:
-        raise NnfxError(f"malformed nnfx metadata: {exc}") from exc
-    if not isinstance(params, list):
-        raise NnfxError("metadata nnfx.params is not a JSON list")
-    fm = FileMeta(
-        block_size=_int_key(meta, "nnfx.block_size"),
-        lookback=_int_key(meta, "nnfx.lookback"),
-        in_channels=in_channels,
-        out_channels=out_channels,
-        sample_rate=sample_rate,
-        params=params,
-        reference_input=_tensor(meta, "nnfx.reference_input", in_channels),
-        reference_output=_tensor(meta, "nnfx.reference_output", out_channels),
-        reference_params=ref_params,
-        reference_tolerance=tol,
-        name=meta.get("nnfx.name", ""),
-    )
-    if fm.block_size < 1 or fm.lookback < 0:
-        raise NnfxError(f"bad block size {fm.block_size} or look-back {fm.lookback} in metadata")
-    if (fm.reference_input is None) != (fm.reference_output is None) or (
-        fm.reference_input is not None
-        and fm.reference_output is not None
-        and fm.reference_input.shape[1] != fm.reference_output.shape[1]
-    ):
-        raise NnfxError("the embedded reference input and output do not match in length")
-    return fm
-
-
-def _read(path_or_bytes: str | os.PathLike[str] | bytes) -> bytes:
-    if isinstance(path_or_bytes, (bytes, bytearray)):
-        return bytes(path_or_bytes)
-    try:
-        with open(path_or_bytes, "rb") as f:
-            return f.read()
-    except OSError as exc:
-        raise NnfxError(f"cannot read {os.fspath(path_or_bytes)}: {exc.strerror}") from exc
+class OnnxRuntimeMissing(NnfxError, ImportError):
+    """onnxruntime is not installed (it is an optional dependency: ``nnfx[parity]``)."""
 
 
 class OrtEngine:
-    """ONNX Runtime over the look-back graph, block by block at the file's N."""
+    """ONNX Runtime over the look-back graph, block by block at the file's N.
+
+    The one place where nnfx runs a model file with ONNX Runtime: parity, the exporter's
+    pre-write check, the benchmark and the tests all go through ``run`` (a whole signal
+    from silence) or ``block`` (one graph run)."""
 
     label = "ort"
 
@@ -129,8 +48,10 @@ class OrtEngine:
         try:
             import onnxruntime as ort
         except ImportError as exc:
-            raise NnfxError("parity needs onnxruntime: pip install 'nnfx[parity]'") from exc
-        data = _read(path_or_bytes)
+            raise OnnxRuntimeMissing(
+                "parity needs onnxruntime: pip install 'nnfx[parity]'"
+            ) from exc
+        data = read_bytes(path_or_bytes)
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = 1  # deterministic, and polite on small machines
         opts.inter_op_num_threads = 1
@@ -147,7 +68,7 @@ class OrtEngine:
         c_in = _fixed(inputs["audio_in"].shape, "audio_in")
         c_out = _fixed(outputs["audio_out"].shape, "audio_out")
         meta = self.session.get_modelmeta().custom_metadata_map
-        self.meta = parse_meta(dict(meta), c_in[1], c_out[1])
+        self.meta: FileMeta = parse_metadata(dict(meta), c_in[1], c_out[1])
         n, m = self.meta.block_size, self.meta.lookback
         if c_in[2] != m + n or c_out[2] != n:
             raise NnfxError(
@@ -162,27 +83,47 @@ class OrtEngine:
                 if out_name not in outputs:
                     raise NnfxError(f"{name} has no matching {out_name} output")
                 self.states.append((name, out_name, tuple(_fixed(spec.shape, name))))
+        self.output_names = ["audio_out"] + [o for _, o, _ in self.states]
+
+    def zero_state(self) -> dict[str, np.ndarray]:
+        """Every ``state_in.*`` at zero: the state of a model that has heard only silence."""
+        return {name: np.zeros(shape, dtype=np.float32) for name, _, shape in self.states}
+
+    def knobs(self, params: list[float] | None = None) -> np.ndarray | None:
+        """The ``params`` input ``[1, P]`` for these knob values (None: the defaults), or
+        None when the graph has no knobs."""
+        if not self.has_params:
+            return None
+        values = self.meta.default_params() if params is None else params
+        return np.asarray(values, dtype=np.float32).reshape(1, -1)
+
+    def block(
+        self, window: np.ndarray, state: dict[str, np.ndarray], knobs: np.ndarray | None
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """One graph run: ``window`` float32 ``[1, C_in, M + N]`` (look-back, then the block)
+        -> (``audio_out`` ``[C_out, N]``, the next ``state``)."""
+        feed: dict[str, np.ndarray] = {"audio_in": window, **state}
+        if knobs is not None:
+            feed["params"] = knobs
+        result = self.session.run(self.output_names, feed)
+        nxt = {name: value for (name, _, _), value in zip(self.states, result[1:], strict=True)}
+        return result[0][0], nxt
 
     def run(self, x: np.ndarray, params: list[float] | None = None) -> np.ndarray:
+        """``x`` float32 ``[C_in, L]`` from silence -> ``[C_out, L]``; a short last block is
+        zero-padded and its extra output dropped."""
         n, m = self.meta.block_size, self.meta.lookback
         c_in, length = x.shape
         blocks = -(-length // n)
         buf = np.zeros((1, c_in, m + blocks * n), dtype=np.float32)
         buf[0, :, m : m + length] = x
         y = np.empty((self.meta.out_channels, blocks * n), dtype=np.float32)
-        feed: dict[str, np.ndarray] = {}
-        if self.has_params:
-            values = self.meta.default_params() if params is None else params
-            feed["params"] = np.asarray(values, dtype=np.float32).reshape(1, -1)
-        state = {name: np.zeros(shape, dtype=np.float32) for name, _, shape in self.states}
-        out_names = ["audio_out"] + [o for _, o, _ in self.states]
+        knobs = self.knobs(params)
+        state = self.zero_state()
         for b in range(blocks):
-            feed["audio_in"] = buf[:, :, b * n : b * n + m + n]
-            feed.update(state)
-            result = self.session.run(out_names, feed)
-            y[:, b * n : (b + 1) * n] = result[0][0]
-            for (name, _, _), value in zip(self.states, result[1:], strict=True):
-                state[name] = value
+            y[:, b * n : (b + 1) * n], state = self.block(
+                buf[:, :, b * n : b * n + m + n], state, knobs
+            )
         return y[:, :length]
 
 

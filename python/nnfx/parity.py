@@ -20,8 +20,9 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from nnfx.engines import CEngine, FileMeta, OrtEngine, _read, esr, max_abs
+from nnfx.engines import CEngine, OrtEngine, esr, max_abs
 from nnfx.errors import NnfxError
+from nnfx.modelfile import FileMeta, read_bytes
 
 DEFAULT_BLOCKS = (1, 16, 64, 97, 4096)
 # Look-back mode runs the whole graph (M + N frames) once per host call when the host block
@@ -84,7 +85,7 @@ def run_parity(
 ) -> tuple[FileMeta, list[Row]]:
     """Every engine pair, every block size, every signal. ``tolerance`` defaults to
     the file's ``nnfx.reference_tolerance``."""
-    data = _read(path_or_bytes)
+    data = read_bytes(path_or_bytes)
     ort_engine = OrtEngine(data)
     meta = ort_engine.meta
     tol = meta.reference_tolerance if tolerance is None else float(tolerance)

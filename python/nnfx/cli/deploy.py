@@ -66,7 +66,7 @@ def _source_root() -> Path:
 
 def _check_model(path: str, board: str, force: bool) -> dict:
     from nnfx.binding import load
-    from nnfx.cli.info import describe
+    from nnfx.modelinfo import describe
 
     info = describe(path)
     try:

@@ -1,25 +1,18 @@
 """``nnfx info``: what an nnfx model file says about itself, in words or as JSON.
 
-Reads the ONNX protobuf with the ``onnx`` package only (no PyTorch, no runtime). The keys are
-those of docs/model-file.md; derived figures (milliseconds, MAC/s) are computed here.
+The figures come from ``nnfx.modelinfo.describe``; this module only words them.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
-import binascii
 import json
-import os
 from collections.abc import Callable
 from typing import Any
 
-from nnfx.errors import NnfxError
+from nnfx.modelinfo import describe
 
 HELP = "describe an nnfx model file: channels, receptive field, latency, cost, knobs, recipe"
-
-REQUIRED_INT_KEYS = ("nnfx.format_version", "nnfx.sample_rate", "nnfx.block_size", "nnfx.lookback")
-BLOB_KEYS = ("nnfx.reference_input", "nnfx.reference_output")
 
 # Load estimates per target board: name -> function(info dict from ``describe``) -> one line.
 # The boards engineer registers "bela", "rpi4", "rpi5" here; ``--target`` appears as soon as
@@ -38,173 +31,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             action="append",
             help="add a load estimate for this board (repeatable)",
         )
-
-
-# ------------------------------------------------------------------------------ reading
-
-
-def read_metadata(path: str) -> tuple[dict[str, str], Any]:
-    """(metadata_props as a dict, the ModelProto); NnfxError for anything that is not nnfx."""
-    if not os.path.exists(path):
-        raise NnfxError(f"{path}: no such file")
-    if os.path.isdir(path):
-        raise NnfxError(f"{path} is a directory, not a model file")
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as exc:
-        raise NnfxError(f"cannot read {path}: {exc.strerror or exc}") from None
-    import onnx
-    from google.protobuf.message import DecodeError
-
-    try:
-        model = onnx.load_model_from_string(data)
-    except (DecodeError, ValueError, RuntimeError) as exc:
-        raise NnfxError(
-            f"{path} is not an ONNX model ({exc or 'protobuf decode failed'})"
-        ) from None
-    meta = {p.key: p.value for p in model.metadata_props}
-    if "nnfx.format_version" not in meta:
-        raise NnfxError(f"{path} is not an nnfx model file (no nnfx.format_version metadata)")
-    return meta, model
-
-
-def _int(meta: dict[str, str], key: str, path: str, required: bool = False) -> int | None:
-    if key not in meta:
-        if required:
-            raise NnfxError(f"{path}: required metadata {key} is missing")
-        return None
-    try:
-        return int(meta[key])
-    except ValueError:
-        if required:
-            raise NnfxError(f"{path}: metadata {key} = {meta[key]!r} is not an integer") from None
-        return None
-
-
-def _json(meta: dict[str, str], key: str, path: str) -> Any:
-    if key not in meta or meta[key] == "":
-        return None
-    try:
-        return json.loads(meta[key])
-    except json.JSONDecodeError as exc:
-        raise NnfxError(f"{path}: metadata {key} is not valid JSON ({exc.msg})") from None
-
-
-def _blob_summary(meta: dict[str, str], key: str, channels: int | None) -> dict[str, Any] | None:
-    if key not in meta:
-        return None
-    import numpy as np
-
-    try:
-        raw = base64.b64decode(meta[key], validate=True)
-    except (binascii.Error, ValueError):
-        return {"valid": False, "reason": "not base64"}
-    if len(raw) % 4:
-        return {"valid": False, "reason": f"{len(raw)} bytes is not a whole number of float32"}
-    a = np.frombuffer(raw, dtype="<f4")
-    frames = a.size // channels if channels else None
-    return {
-        "valid": True,
-        "values": int(a.size),
-        "frames": frames,
-        "peak": float(np.max(np.abs(a))) if a.size else 0.0,
-    }
-
-
-def _graph_summary(model: Any) -> dict[str, Any]:
-    ops: dict[str, int] = {}
-    for node in model.graph.node:
-        ops[node.op_type] = ops.get(node.op_type, 0) + 1
-    weights = 0
-    for init in model.graph.initializer:
-        n = 1
-        for d in init.dims:
-            n *= int(d)
-        weights += n
-    shapes = {}
-    for v in list(model.graph.input) + list(model.graph.output):
-        dims = [
-            d.dim_value if d.HasField("dim_value") else d.dim_param
-            for d in v.type.tensor_type.shape.dim
-        ]
-        shapes[v.name] = dims
-    opsets = {o.domain or "ai.onnx": int(o.version) for o in model.opset_import}
-    return {
-        "ops": ops,
-        "initializer_values": weights,
-        "io": shapes,
-        "opset": opsets.get("ai.onnx"),
-        "ir_version": int(model.ir_version),
-        "producer": f"{model.producer_name} {model.producer_version}".strip(),
-    }
-
-
-def describe(path: str) -> dict[str, Any]:
-    """Everything ``nnfx info`` knows about a file, as a JSON-able dict."""
-    meta, model = read_metadata(path)
-    fmt = _int(meta, "nnfx.format_version", path, required=True)
-    sr = _int(meta, "nnfx.sample_rate", path, required=True)
-    block = _int(meta, "nnfx.block_size", path, required=True)
-    lookback = _int(meta, "nnfx.lookback", path, required=True)
-    if not sr or sr <= 0:
-        raise NnfxError(f"{path}: metadata nnfx.sample_rate = {sr} is not a positive rate")
-    rf = _int(meta, "nnfx.receptive_field", path) or (lookback + 1 if lookback is not None else 1)
-    latency = _int(meta, "nnfx.latency", path) or 0
-    cin = _int(meta, "nnfx.in_channels", path)
-    cout = _int(meta, "nnfx.out_channels", path)
-    graph = _graph_summary(model)
-    params = _json(meta, "nnfx.params", path) or []
-    arch = _json(meta, "nnfx.architecture", path) or {}
-    count = _int(meta, "nnfx.parameter_count", path)
-    macs = _int(meta, "nnfx.macs_per_sample", path)
-    if macs is None and isinstance(arch, dict) and arch.get("kind") == "random_tcn":
-        macs = _recipe_macs(arch.get("recipe"))
-    states = sorted(n for n in graph["io"] if n.startswith("state_in."))
-    info: dict[str, Any] = {
-        "file": path,
-        "file_bytes": os.path.getsize(path),
-        "name": meta.get("nnfx.name", ""),
-        "description": meta.get("nnfx.description", ""),
-        "format_version": fmt,
-        "exporter": meta.get("nnfx.exporter", ""),
-        "sample_rate": sr,
-        "block_size": block,
-        "block_ms": 1000.0 * block / sr if block else None,
-        "lookback": lookback,
-        "receptive_field": rf,
-        "receptive_field_ms": 1000.0 * rf / sr,
-        "latency": latency,
-        "latency_ms": 1000.0 * latency / sr,
-        "in_channels": cin,
-        "out_channels": cout,
-        "parameter_count": count if count is not None else graph["initializer_values"],
-        "macs_per_sample": macs,
-        "macs_per_second": macs * sr if macs is not None else None,
-        "params": params,
-        "state": {n: graph["io"][n] for n in states},
-        "architecture": arch,
-        "reference": {
-            "length": _int(meta, "nnfx.reference_length", path),
-            "tolerance": meta.get("nnfx.reference_tolerance"),
-            "params": _json(meta, "nnfx.reference_params", path),
-            "input": _blob_summary(meta, "nnfx.reference_input", cin),
-            "output": _blob_summary(meta, "nnfx.reference_output", cout),
-        },
-        "graph": graph,
-        "metadata": {k: v for k, v in meta.items() if k not in BLOB_KEYS},
-        "load": {},
-    }
-    return info
-
-
-def _recipe_macs(recipe: Any) -> int | None:
-    try:
-        from nnfx.exporter.random_recipe import Recipe
-
-        return Recipe.from_dict(recipe).macs_per_sample
-    except (NnfxError, TypeError):
-        return None
 
 
 # ------------------------------------------------------------------------------ words

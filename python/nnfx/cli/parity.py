@@ -7,6 +7,7 @@ import json
 import os
 
 from nnfx.errors import NnfxError
+from nnfx.modelfile import Key
 
 HELP = "compare ONNX Runtime with the C runtime (stream, look-back) on one model file"
 
@@ -43,7 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--tolerance",
         type=float,
         default=None,
-        help="max abs error allowed (default: the file's nnfx.reference_tolerance)",
+        help=f"max abs error allowed (default: the file's {Key.REFERENCE_TOLERANCE})",
     )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
 

@@ -6,6 +6,7 @@ import argparse
 import os
 
 from nnfx.errors import ModelError, NnfxError
+from nnfx.modelfile import DEFAULT_TOLERANCE, Key
 
 HELP = "check a model file against its embedded reference with the C runtime"
 
@@ -29,9 +30,9 @@ def run(args: argparse.Namespace) -> int:
     status = 0
     for mode in modes:
         with load(args.model, mode=mode) as model:
-            if model.metadata("nnfx.reference_input") is None:
-                raise NnfxError(f"{args.model} has no embedded reference (nnfx.reference_input)")
-            tol = model.metadata("nnfx.reference_tolerance") or "1e-4"
+            if model.metadata(Key.REFERENCE_INPUT) is None:
+                raise NnfxError(f"{args.model} has no embedded reference ({Key.REFERENCE_INPUT})")
+            tol = model.metadata(Key.REFERENCE_TOLERANCE) or repr(DEFAULT_TOLERANCE)
             try:
                 err = model.verify(check=True)
                 verdict = "ok"
