@@ -47,7 +47,7 @@ static void sanitize(char *msg)
     }
 }
 
-nnfx_result nnfx_set_error(nnfx_error *err, nnfx_result code, const char *fmt, ...)
+nnfx_result nx_set_error(nnfx_error *err, nnfx_result code, const char *fmt, ...)
 {
     va_list ap;
     int n;
@@ -67,7 +67,7 @@ nnfx_result nnfx_set_error(nnfx_error *err, nnfx_result code, const char *fmt, .
     return code;
 }
 
-nnfx_result nnfx_error_prefix(nnfx_error *err, const char *fmt, ...)
+nnfx_result nx_error_prefix(nnfx_error *err, const char *fmt, ...)
 {
     char prefix[256];
     char old[sizeof err->message];
@@ -82,10 +82,10 @@ nnfx_result nnfx_error_prefix(nnfx_error *err, const char *fmt, ...)
         return err->code;
     memcpy(old, err->message, sizeof old);
     old[sizeof old - 1] = '\0';
-    return nnfx_set_error(err, err->code, "%s%s", prefix, old);
+    return nx_set_error(err, err->code, "%s%s", prefix, old);
 }
 
-void nnfx_error_clear(nnfx_error *err)
+void nx_error_clear(nnfx_error *err)
 {
     if (!err)
         return;

@@ -50,11 +50,11 @@ static nnfx_result meta_int(const nx_onnx_model *om, const char *key, int requir
     const char *s = nx_onnx_prop_get(om, key);
     if (!s) {
         if (required)
-            return nnfx_set_error(err, NNFX_ERR_FORMAT, "required metadata '%s' is missing", key);
+            return nx_set_error(err, NNFX_ERR_FORMAT, "required metadata '%s' is missing", key);
         return NNFX_OK;
     }
     if (!parse_int(s, out) || *out < lo || *out > hi)
-        return nnfx_set_error(err, NNFX_ERR_FORMAT,
+        return nx_set_error(err, NNFX_ERR_FORMAT,
                               "metadata '%s' = '%.40s': expected an integer in [%lld, %lld]", key,
                               s, lo, hi);
     return NNFX_OK;
@@ -72,22 +72,22 @@ static nnfx_result load_params(nnfx_model *m, const nx_onnx_model *om, nnfx_erro
     m->P = m->params >= 0 ? (int)m->v[m->params].dims[1] : 0;
     if (!txt) {
         if (m->P > 0)
-            return nnfx_set_error(err, NNFX_ERR_FORMAT,
+            return nx_set_error(err, NNFX_ERR_FORMAT,
                                   "the graph has %d knobs (input 'params') but metadata "
                                   "'nnfx.params' is missing", m->P);
         return NNFX_OK;
     }
     r = nx_json_parse(txt, strlen(txt), &j, err);
     if (r)
-        return nnfx_error_prefix(err, "metadata 'nnfx.params': ");
+        return nx_error_prefix(err, "metadata 'nnfx.params': ");
     if (j->type != NNFX_JSON_ARRAY) {
         nx_json_free(j);
-        return nnfx_set_error(err, NNFX_ERR_FORMAT, "metadata 'nnfx.params' is not a JSON list");
+        return nx_set_error(err, NNFX_ERR_FORMAT, "metadata 'nnfx.params' is not a JSON list");
     }
     if ((int)j->count != m->P) {
         int cnt = (int)j->count;
         nx_json_free(j);
-        return nnfx_set_error(err, NNFX_ERR_FORMAT,
+        return nx_set_error(err, NNFX_ERR_FORMAT,
                               "metadata 'nnfx.params' lists %d knobs but input 'params' has %d",
                               cnt, m->P);
     }
@@ -99,7 +99,7 @@ static nnfx_result load_params(nnfx_model *m, const nx_onnx_model *om, nnfx_erro
     m->pvals = (float *)nx_calloc((size_t)m->P, sizeof(float));
     if (!m->pinfo || !m->pvals) {
         nx_json_free(j);
-        return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
+        return nx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
     }
     for (i = 0, it = j->child; it; it = it->next, i++) {
         const nx_json *nm = nx_json_get(it, "name"), *mn = nx_json_get(it, "min");
@@ -110,7 +110,7 @@ static nnfx_result load_params(nnfx_model *m, const nx_onnx_model *om, nnfx_erro
             mx->type != NNFX_JSON_NUMBER || !df || df->type != NNFX_JSON_NUMBER ||
             (un && un->type != NNFX_JSON_STRING)) {
             nx_json_free(j);
-            return nnfx_set_error(err, NNFX_ERR_FORMAT,
+            return nx_set_error(err, NNFX_ERR_FORMAT,
                                   "metadata 'nnfx.params' entry %d: needs string \"name\", "
                                   "numbers \"min\", \"max\", \"default\" (and string \"unit\")",
                                   i);
@@ -118,7 +118,7 @@ static nnfx_result load_params(nnfx_model *m, const nx_onnx_model *om, nnfx_erro
         if (!(mn->number <= df->number && df->number <= mx->number) ||
             fabs(mn->number) > 3e38 || fabs(mx->number) > 3e38) {
             nx_json_free(j);
-            return nnfx_set_error(err, NNFX_ERR_FORMAT,
+            return nx_set_error(err, NNFX_ERR_FORMAT,
                                   "metadata 'nnfx.params' entry %d ('%s'): need min <= default "
                                   "<= max", i, nm->string);
         }
@@ -126,7 +126,7 @@ static nnfx_result load_params(nnfx_model *m, const nx_onnx_model *om, nnfx_erro
         p->unit = nx_strdup(un ? un->string : "");
         if (!p->name || !p->unit) {
             nx_json_free(j);
-            return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
+            return nx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
         }
         p->min_value = (float)mn->number;
         p->max_value = (float)mx->number;
@@ -145,13 +145,13 @@ static nnfx_result copy_props(nnfx_model *m, const nx_onnx_model *om, nnfx_error
     m->keys = (char **)nx_calloc((size_t)om->n_props + 1, sizeof(char *));
     m->vals = (char **)nx_calloc((size_t)om->n_props + 1, sizeof(char *));
     if (!m->keys || !m->vals)
-        return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
+        return nx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
     for (i = 0; i < om->n_props; i++) {
         m->keys[i] = nx_strdup(om->props[i].key ? om->props[i].key : "");
         m->vals[i] = nx_strdup(om->props[i].value ? om->props[i].value : "");
         m->nprops = i + 1; /* before the check: the free loop then releases a half-copied pair */
         if (!m->keys[i] || !m->vals[i])
-            return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
+            return nx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
         m->memory_bytes += strlen(m->keys[i]) + strlen(m->vals[i]) + 2;
     }
     m->name = nnfx_model_metadata(m, "nnfx.name");
@@ -175,10 +175,10 @@ static nnfx_result load_parsed(nx_onnx_model *om, const nnfx_config *cfg, nnfx_m
     if (!cfg)
         cfg = &def;
     if (cfg->mode != NNFX_MODE_STREAM && cfg->mode != NNFX_MODE_LOOKBACK)
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "config: unknown mode %d",
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG, "config: unknown mode %d",
                               (int)cfg->mode);
     if (cfg->max_block < 1 || cfg->max_block > NX_MAX_BLOCK_LIMIT)
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG,
                               "config: max_block %d outside [1, %d]", cfg->max_block,
                               NX_MAX_BLOCK_LIMIT);
     r = nx_onnx_model_check(om, err);
@@ -188,17 +188,17 @@ static nnfx_result load_parsed(nx_onnx_model *om, const nnfx_config *cfg, nnfx_m
     if (r)
         return r;
     if (fv > NNFX_FORMAT_VERSION)
-        return nnfx_set_error(err, NNFX_ERR_UNSUPPORTED,
+        return nx_set_error(err, NNFX_ERR_UNSUPPORTED,
                               "model file format version %lld is newer than this runtime reads "
                               "(%d): update nnfx", fv, NNFX_FORMAT_VERSION);
     if (fv < 1)
-        return nnfx_set_error(err, NNFX_ERR_FORMAT, "nnfx.format_version %lld is not valid", fv);
+        return nx_set_error(err, NNFX_ERR_FORMAT, "nnfx.format_version %lld is not valid", fv);
     s = nx_onnx_prop_get(om, "nnfx.sample_rate");
     if (!s)
-        return nnfx_set_error(err, NNFX_ERR_FORMAT,
+        return nx_set_error(err, NNFX_ERR_FORMAT,
                               "required metadata 'nnfx.sample_rate' is missing");
     if (!parse_double(s, &sr) || !(sr >= 1.0 && sr <= 1e7))
-        return nnfx_set_error(err, NNFX_ERR_FORMAT,
+        return nx_set_error(err, NNFX_ERR_FORMAT,
                               "metadata 'nnfx.sample_rate' = '%.40s': expected a rate in Hz", s);
     r = meta_int(om, "nnfx.block_size", 1, 1, NX_ONNX_MAX_TENSOR_ELEMS, &nn, err);
     if (!r)
@@ -207,7 +207,7 @@ static nnfx_result load_parsed(nx_onnx_model *om, const nnfx_config *cfg, nnfx_m
         return r;
     m = (nnfx_model *)nx_calloc(1, sizeof *m);
     if (!m)
-        return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
+        return nx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
     m->mode = cfg->mode;
     m->max_block = cfg->max_block;
     m->chunk = cfg->mode == NNFX_MODE_STREAM && cfg->max_block > NX_STREAM_CHUNK ? NX_STREAM_CHUNK
@@ -225,20 +225,20 @@ static nnfx_result load_parsed(nx_onnx_model *om, const nnfx_config *cfg, nnfx_m
         m->in_ch = (int)a->dims[1];
         m->out_ch = (int)y->dims[1];
         if (a->dims[2] != nn + mm) {
-            r = nnfx_set_error(err, NNFX_ERR_FORMAT,
+            r = nx_set_error(err, NNFX_ERR_FORMAT,
                                "'audio_in' has %lld frames but nnfx.lookback + nnfx.block_size "
                                "= %lld", (long long)a->dims[2], mm + nn);
             goto fail;
         }
         if (y->dims[2] != nn) {
-            r = nnfx_set_error(err, NNFX_ERR_FORMAT,
+            r = nx_set_error(err, NNFX_ERR_FORMAT,
                                "'audio_out' has %lld frames but nnfx.block_size = %lld "
                                "(is nnfx.lookback the receptive field minus one?)",
                                (long long)y->dims[2], nn);
             goto fail;
         }
         if (m->in_ch > NNFX_MAX_CHANNELS || m->out_ch > NNFX_MAX_CHANNELS) {
-            r = nnfx_set_error(err, NNFX_ERR_LIMIT, "more than %d audio channels",
+            r = nx_set_error(err, NNFX_ERR_LIMIT, "more than %d audio channels",
                                NNFX_MAX_CHANNELS);
             goto fail;
         }
@@ -246,7 +246,7 @@ static nnfx_result load_parsed(nx_onnx_model *om, const nnfx_config *cfg, nnfx_m
     v = -1;
     r = meta_int(om, "nnfx.in_channels", 0, 1, NNFX_MAX_CHANNELS, &v, err);
     if (!r && v >= 0 && v != m->in_ch)
-        r = nnfx_set_error(err, NNFX_ERR_FORMAT,
+        r = nx_set_error(err, NNFX_ERR_FORMAT,
                            "metadata nnfx.in_channels = %lld but 'audio_in' has %d channels", v,
                            m->in_ch);
     if (r)
@@ -254,7 +254,7 @@ static nnfx_result load_parsed(nx_onnx_model *om, const nnfx_config *cfg, nnfx_m
     v = -1;
     r = meta_int(om, "nnfx.out_channels", 0, 1, NNFX_MAX_CHANNELS, &v, err);
     if (!r && v >= 0 && v != m->out_ch)
-        r = nnfx_set_error(err, NNFX_ERR_FORMAT,
+        r = nx_set_error(err, NNFX_ERR_FORMAT,
                            "metadata nnfx.out_channels = %lld but 'audio_out' has %d channels",
                            v, m->out_ch);
     if (r)
@@ -272,7 +272,7 @@ static nnfx_result load_parsed(nx_onnx_model *om, const nnfx_config *cfg, nnfx_m
         goto fail;
     m->out_tmp = (float *)nx_calloc((size_t)m->out_ch * (size_t)m->chunk, sizeof(float));
     if (!m->out_tmp) {
-        r = nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
+        r = nx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
         goto fail;
     }
     m->memory_bytes += (size_t)m->out_ch * (size_t)m->chunk * sizeof(float) +
@@ -296,10 +296,10 @@ nnfx_result nnfx_model_load_memory(const void *data, size_t size, const nnfx_con
         err->message[0] = '\0';
     }
     if (!out)
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "out is NULL");
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG, "out is NULL");
     *out = NULL;
     if (!data && size)
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "data is NULL");
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG, "data is NULL");
     memset(&om, 0, sizeof om);
     r = nx_onnx_model_parse((const uint8_t *)data, size, &om, err);
     if (r)
@@ -319,27 +319,27 @@ nnfx_result nnfx_model_load_file(const char *path, const nnfx_config *config, nn
     if (out)
         *out = NULL;
     if (!path || !out)
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "path or out is NULL");
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG, "path or out is NULL");
     f = fopen(path, "rb");
     if (!f)
-        return nnfx_set_error(err, NNFX_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
+        return nx_set_error(err, NNFX_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
     if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
         fclose(f);
-        return nnfx_set_error(err, NNFX_ERR_IO, "cannot read '%s'", path);
+        return nx_set_error(err, NNFX_ERR_IO, "cannot read '%s'", path);
     }
     if ((unsigned long)n > (unsigned long)(1u << 30)) {
         fclose(f);
-        return nnfx_set_error(err, NNFX_ERR_LIMIT, "'%s' is larger than 1 GiB", path);
+        return nx_set_error(err, NNFX_ERR_LIMIT, "'%s' is larger than 1 GiB", path);
     }
     buf = (uint8_t *)nx_malloc((size_t)n + 1);
     if (!buf) {
         fclose(f);
-        return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory reading '%s'", path);
+        return nx_set_error(err, NNFX_ERR_NOMEM, "out of memory reading '%s'", path);
     }
     if (n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n) {
         fclose(f);
         nx_free(buf);
-        return nnfx_set_error(err, NNFX_ERR_IO, "cannot read '%s'", path);
+        return nx_set_error(err, NNFX_ERR_IO, "cannot read '%s'", path);
     }
     fclose(f);
     r = nnfx_model_load_memory(buf, (size_t)n, config, out, err);
@@ -491,12 +491,12 @@ static nnfx_result b64_floats(const char *s, const char *key, float **out, size_
     }
     bytes = (uint8_t *)nx_malloc(len * 3 / 4 + 4);
     if (!bytes)
-        return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
+        return nx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
     for (i = 0; i < len; i++) {
         int v = b64val((unsigned char)s[i]);
         if (v < 0) {
             nx_free(bytes);
-            return nnfx_set_error(err, NNFX_ERR_FORMAT,
+            return nx_set_error(err, NNFX_ERR_FORMAT,
                                   "metadata '%s': invalid base64 character at offset %zu", key, i);
         }
         acc = (acc << 6) | (uint32_t)v;
@@ -508,7 +508,7 @@ static nnfx_result b64_floats(const char *s, const char *key, float **out, size_
     }
     if (nb % 4) {
         nx_free(bytes);
-        return nnfx_set_error(err, NNFX_ERR_FORMAT,
+        return nx_set_error(err, NNFX_ERR_FORMAT,
                               "metadata '%s': %zu bytes is not a whole number of float32", key,
                               nb);
     }
@@ -516,7 +516,7 @@ static nnfx_result b64_floats(const char *s, const char *key, float **out, size_
     *out = (float *)nx_malloc(*count * sizeof(float) + 1);
     if (!*out) {
         nx_free(bytes);
-        return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
+        return nx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
     }
     for (i = 0; i < *count; i++) {
         uint32_t u = (uint32_t)bytes[4 * i] | ((uint32_t)bytes[4 * i + 1] << 8) |
@@ -541,16 +541,16 @@ nnfx_result nnfx_model_verify(nnfx_model *m, double *max_abs_error, nnfx_error *
     if (max_abs_error)
         *max_abs_error = 0.0;
     if (!m)
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "model is NULL");
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG, "model is NULL");
     si = nnfx_model_metadata(m, "nnfx.reference_input");
     so = nnfx_model_metadata(m, "nnfx.reference_output");
     if (!si || !so)
-        return nnfx_set_error(err, NNFX_ERR_FORMAT,
+        return nx_set_error(err, NNFX_ERR_FORMAT,
                               "the model has no embedded reference (nnfx.reference_input / "
                               "nnfx.reference_output)");
     st = nnfx_model_metadata(m, "nnfx.reference_tolerance");
     if (st && (!parse_double(st, &tol) || !(tol >= 0.0)))
-        return nnfx_set_error(err, NNFX_ERR_FORMAT,
+        return nx_set_error(err, NNFX_ERR_FORMAT,
                               "metadata 'nnfx.reference_tolerance' = '%.40s' is not a number",
                               st);
     r = b64_floats(si, "nnfx.reference_input", &xin, &nin, err);
@@ -561,7 +561,7 @@ nnfx_result nnfx_model_verify(nnfx_model *m, double *max_abs_error, nnfx_error *
         goto done;
     if (nin % (size_t)m->in_ch || nout % (size_t)m->out_ch ||
         nin / (size_t)m->in_ch != nout / (size_t)m->out_ch) {
-        r = nnfx_set_error(err, NNFX_ERR_FORMAT,
+        r = nx_set_error(err, NNFX_ERR_FORMAT,
                            "reference sizes do not agree: %zu input and %zu output values for "
                            "%d and %d channels", nin, nout, m->in_ch, m->out_ch);
         goto done;
@@ -569,7 +569,7 @@ nnfx_result nnfx_model_verify(nnfx_model *m, double *max_abs_error, nnfx_error *
     L = nin / (size_t)m->in_ch;
     sp = nnfx_model_metadata(m, "nnfx.reference_length");
     if (sp && (!parse_int(sp, &ll) || ll < 0 || (size_t)ll != L)) {
-        r = nnfx_set_error(err, NNFX_ERR_FORMAT,
+        r = nx_set_error(err, NNFX_ERR_FORMAT,
                            "metadata 'nnfx.reference_length' = '%.40s' but the reference has "
                            "%zu frames", sp, L);
         goto done;
@@ -577,7 +577,7 @@ nnfx_result nnfx_model_verify(nnfx_model *m, double *max_abs_error, nnfx_error *
     got = (float *)nx_calloc(nout + 1, sizeof(float));
     saved = (float *)nx_calloc((size_t)m->P + 1, sizeof(float));
     if (!got || !saved) {
-        r = nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
+        r = nx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
         goto done;
     }
     for (i = 0; i < (size_t)m->P; i++)
@@ -588,19 +588,19 @@ nnfx_result nnfx_model_verify(nnfx_model *m, double *max_abs_error, nnfx_error *
         const nx_json *e;
         r = nx_json_parse(sp, strlen(sp), &j, err);
         if (r) {
-            nnfx_error_prefix(err, "metadata 'nnfx.reference_params': ");
+            nx_error_prefix(err, "metadata 'nnfx.reference_params': ");
             goto done;
         }
         if (j->type != NNFX_JSON_ARRAY || (int)j->count != m->P) {
             nx_json_free(j);
-            r = nnfx_set_error(err, NNFX_ERR_FORMAT,
+            r = nx_set_error(err, NNFX_ERR_FORMAT,
                                "metadata 'nnfx.reference_params' must list %d numbers", m->P);
             goto done;
         }
         for (i = 0, e = j->child; e; e = e->next, i++) {
             if (e->type != NNFX_JSON_NUMBER) {
                 nx_json_free(j);
-                r = nnfx_set_error(err, NNFX_ERR_FORMAT,
+                r = nx_set_error(err, NNFX_ERR_FORMAT,
                                    "metadata 'nnfx.reference_params' entry %zu is not a number",
                                    i);
                 goto done;
@@ -620,7 +620,7 @@ nnfx_result nnfx_model_verify(nnfx_model *m, double *max_abs_error, nnfx_error *
     if (L > 0) {
         r = nnfx_model_process(m, inp, outp, (int)L);
         if (r) {
-            nnfx_set_error(err, r, "processing the reference failed");
+            nx_set_error(err, r, "processing the reference failed");
             goto restore;
         }
     }
@@ -632,7 +632,7 @@ nnfx_result nnfx_model_verify(nnfx_model *m, double *max_abs_error, nnfx_error *
     if (max_abs_error)
         *max_abs_error = maxerr;
     if (!(maxerr <= tol))
-        r = nnfx_set_error(err, NNFX_ERR_MISMATCH,
+        r = nx_set_error(err, NNFX_ERR_MISMATCH,
                            "reference mismatch: max abs error %.3g exceeds tolerance %.3g", maxerr,
                            tol);
 restore:

@@ -434,11 +434,11 @@ static void unit_tests(void)
         char longname[700];
         memset(longname, 'n', sizeof longname - 1);
         longname[sizeof longname - 1] = '\0';
-        nnfx_set_error(&err, NNFX_ERR_FORMAT, "x %s", longname);
+        nx_set_error(&err, NNFX_ERR_FORMAT, "x %s", longname);
         CHECK(strlen(err.message) == sizeof err.message - 1 &&
                   strcmp(err.message + sizeof err.message - 4, "...") == 0,
               "truncation: %zu", strlen(err.message));
-        nnfx_error_prefix(&err, "ctx: ");
+        nx_error_prefix(&err, "ctx: ");
         CHECK(strncmp(err.message, "ctx: x nnn", 10) == 0 && err.code == NNFX_ERR_FORMAT,
               "prefix: %.20s", err.message);
     }

@@ -62,9 +62,9 @@ nnfx_result nnfx_host_set_sample_rate(nnfx_host *h, double sr, nnfx_error *err)
     double model_sr = 0.0;
     char name[200];
     if (!h)
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "set_sample_rate: NULL host");
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG, "set_sample_rate: NULL host");
     if (!(sr >= 1000.0 && sr <= 1536000.0))
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG,
                               "sample rate %g Hz out of range 1000-1536000", sr);
     if (sr == h->cfg.sample_rate)
         return NNFX_OK;
@@ -93,29 +93,29 @@ nnfx_result nnfx_host_new(const nnfx_host_config *cfg, nnfx_host **out, nnfx_err
     if (out)
         *out = NULL;
     if (!cfg || !out)
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "nnfx_host_new: NULL argument");
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG, "nnfx_host_new: NULL argument");
     if (cfg->in_channels < 1 || cfg->in_channels > NNFX_MAX_CHANNELS || cfg->out_channels < 1 ||
         cfg->out_channels > NNFX_MAX_CHANNELS)
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG,
                               "host ports: %d inputs, %d outputs; allowed 1-%d each",
                               cfg->in_channels, cfg->out_channels, NNFX_MAX_CHANNELS);
     if (cfg->max_block < 1 || cfg->max_block > 65536)
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "max_block %d out of range 1-65536",
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG, "max_block %d out of range 1-65536",
                               cfg->max_block);
     if (!(cfg->sample_rate >= 1000.0 && cfg->sample_rate <= 1536000.0))
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG,
                               "sample rate %g Hz out of range 1000-1536000", cfg->sample_rate);
     if (!(cfg->crossfade_ms >= 0.0f && cfg->crossfade_ms <= 1000.0f) ||
         !(cfg->smoothing_ms >= 0.0f && cfg->smoothing_ms <= 10000.0f))
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG,
                               "crossfade_ms %g (0-1000) or smoothing_ms %g (0-10000) out of range",
                               (double)cfg->crossfade_ms, (double)cfg->smoothing_ms);
     if (cfg->random_block_size < 1 || cfg->random_block_size > 65536)
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG,
                               "random_block_size %d out of range 1-65536", cfg->random_block_size);
     h = (nnfx_host *)nx_calloc(1, sizeof *h);
     if (!h)
-        return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory for the host");
+        return nx_set_error(err, NNFX_ERR_NOMEM, "out of memory for the host");
     h->cfg = *cfg;
     per = (size_t)cfg->max_block;
     nbuf = 2 * (size_t)cfg->out_channels + 6;
@@ -125,7 +125,7 @@ nnfx_result nnfx_host_new(const nnfx_host_config *cfg, nnfx_host **out, nnfx_err
     h->events = (nnfx_host_event *)nx_calloc(HOST_EVENT_RING, sizeof(nnfx_host_event));
     if (!h->scratch_mem || !h->dry || !h->wet || !h->events) {
         nnfx_host_free(h);
-        return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory for the host's buffers");
+        return nx_set_error(err, NNFX_ERR_NOMEM, "out of memory for the host's buffers");
     }
     for (o = 0; o < cfg->out_channels; o++) {
         h->dry[o] = h->scratch_mem + (size_t)o * per;
@@ -155,7 +155,7 @@ nnfx_result nnfx_host_new(const nnfx_host_config *cfg, nnfx_host **out, nnfx_err
         nx_free(h->wet);
         nx_free(h->events);
         nx_free(h);
-        return nnfx_set_error(err, NNFX_ERR_NOMEM, "cannot create the host's mutex");
+        return nx_set_error(err, NNFX_ERR_NOMEM, "cannot create the host's mutex");
     }
     nx_cond_init(&h->cv);
     rc = nx_host_worker_start(h, err);
@@ -533,11 +533,11 @@ nnfx_result nnfx_host_open(nnfx_host *h, const char *path, nnfx_error *err)
 {
     host_job job;
     if (!h || !path || !path[0])
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "open: needs a file name");
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG, "open: needs a file name");
     memset(&job, 0, sizeof job);
     job.kind = JOB_OPEN_FILE;
     if (strlen(path) >= sizeof job.path)
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "open: path longer than %d bytes",
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG, "open: path longer than %d bytes",
                               (int)sizeof job.path - 1);
     nx_copy(job.path, sizeof job.path, path);
     return nx_host_submit(h, &job, err);
@@ -548,13 +548,13 @@ nnfx_result nnfx_host_open_memory(nnfx_host *h, const void *data, size_t size, c
 {
     host_job job;
     if (!h || !data)
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "open: NULL data");
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG, "open: NULL data");
     memset(&job, 0, sizeof job);
     job.kind = JOB_OPEN_MEMORY;
     nx_copy(job.path, sizeof job.path, name ? name : "(memory)");
     job.bytes = (uint8_t *)nx_malloc(size ? size : 1);
     if (!job.bytes)
-        return nnfx_set_error(err, NNFX_ERR_NOMEM, "open: out of memory copying %lu bytes",
+        return nx_set_error(err, NNFX_ERR_NOMEM, "open: out of memory copying %lu bytes",
                               (unsigned long)size);
     memcpy(job.bytes, data, size);
     job.n_bytes = size;
@@ -598,7 +598,7 @@ nnfx_result nnfx_host_probe_file(const char *path, int *in_channels, int *out_ch
         *in_channels = info.in_channels;
         *out_channels = info.out_channels;
     } else {
-        nnfx_set_error(err, r, "%s: cannot read the model's channel counts", path);
+        nx_set_error(err, r, "%s: cannot read the model's channel counts", path);
     }
     nnfx_model_free(m);
     return r;

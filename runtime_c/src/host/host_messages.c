@@ -185,13 +185,13 @@ static nnfx_result need_float(const char *sel, int argc, const nnfx_atom *argv, 
                               const char *what, double *out, nnfx_error *err)
 {
     if (i >= argc)
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "%s: missing value (expected %s)", sel,
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG, "%s: missing value (expected %s)", sel,
                               what);
     if (argv[i].type != NNFX_ATOM_FLOAT)
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "%s: '%s' is not a number (expected %s)",
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG, "%s: '%s' is not a number (expected %s)",
                               sel, argv[i].s ? argv[i].s : "", what);
     if (!(argv[i].f == argv[i].f) || fabs(argv[i].f) > 1e30)
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "%s: %g is not a finite number", sel,
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG, "%s: %g is not a finite number", sel,
                               argv[i].f);
     *out = argv[i].f;
     return NNFX_OK;
@@ -207,10 +207,10 @@ static nnfx_result float_in(const char *sel, int argc, const nnfx_atom *argv, do
     if (rc != NNFX_OK)
         return rc;
     if (argc > 1)
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "%s: takes one value (%s), got %d", sel,
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG, "%s: takes one value (%s), got %d", sel,
                               what, argc);
     if (*out < lo || *out > hi)
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "%s: %g is out of range %s", sel, *out,
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG, "%s: %g is out of range %s", sel, *out,
                               what);
     return NNFX_OK;
 }
@@ -223,7 +223,7 @@ static nnfx_result flag01(const char *sel, int argc, const nnfx_atom *argv, int 
     if (rc != NNFX_OK)
         return rc;
     if (argc > 1 || (v != 0.0 && v != 1.0))
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "%s: expected 0 or 1, got %g%s", sel, v,
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG, "%s: expected 0 or 1, got %g%s", sel, v,
                               argc > 1 ? " and more" : "");
     *out = (int)v;
     return NNFX_OK;
@@ -260,14 +260,14 @@ static nnfx_result msg_random(nnfx_host *h, const char *sel, int argc, const nnf
     nx_mutex_unlock(&h->mu);
     if (!strcmp(sel, "random")) {
         if (argc % 2 != 0)
-            return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
+            return nx_set_error(err, NNFX_ERR_INVALID_ARG,
                                   "random: expected KEY VALUE pairs, got %d arguments (keys: "
                                   "layers kernel channels growth activation init bias depthwise "
                                   "seed in out in_gain_db out_gain_db)",
                                   argc);
         for (i = 0; i < argc; i += 2) {
             if (argv[i].type != NNFX_ATOM_SYMBOL || !argv[i].s)
-                return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
+                return nx_set_error(err, NNFX_ERR_INVALID_ARG,
                                       "random: argument %d must be a key name, got the number %g "
                                       "(keys: layers kernel channels growth activation init bias "
                                       "depthwise seed in out in_gain_db out_gain_db)",
@@ -278,19 +278,19 @@ static nnfx_result msg_random(nnfx_host *h, const char *sel, int argc, const nnf
         }
     } else {
         if (argc != 1)
-            return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "%s: takes one value, got %d", sel,
+            return nx_set_error(err, NNFX_ERR_INVALID_ARG, "%s: takes one value, got %d", sel,
                                   argc);
         rc = apply_key(&r, sel, &argv[0], err);
         if (rc != NNFX_OK)
             return rc;
     }
     if (r.in_channels != h->cfg.in_channels && r.in_channels != 1 && h->cfg.in_channels != 1)
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG,
                               "random: in %d does not fit this object's %d inputs (allowed: 1%s)",
                               r.in_channels, h->cfg.in_channels,
                               h->cfg.in_channels == 2 ? " or 2" : "");
     if (r.out_channels != h->cfg.out_channels && r.out_channels != 1 && h->cfg.out_channels != 1)
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG,
                               "random: out %d does not fit this object's %d outputs (allowed: "
                               "1%s)",
                               r.out_channels, h->cfg.out_channels,
@@ -410,7 +410,7 @@ static nnfx_result msg_verify(nnfx_host *h, nnfx_error *err)
     nx_mutex_lock(&h->mu);
     if (!h->latest) {
         nx_mutex_unlock(&h->mu);
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "verify: no model loaded");
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG, "verify: no model loaded");
     }
     nx_copy(job.path, sizeof job.path, h->latest->name);
     job.bytes = (uint8_t *)nx_malloc(h->latest->n_bytes ? h->latest->n_bytes : 1);
@@ -420,7 +420,7 @@ static nnfx_result msg_verify(nnfx_host *h, nnfx_error *err)
     }
     nx_mutex_unlock(&h->mu);
     if (!job.bytes)
-        return nnfx_set_error(err, NNFX_ERR_NOMEM, "verify: out of memory");
+        return nx_set_error(err, NNFX_ERR_NOMEM, "verify: out of memory");
     return nx_host_submit(h, &job, err);
 }
 
@@ -430,23 +430,23 @@ static nnfx_result msg_save(nnfx_host *h, int argc, const nnfx_atom *argv, nnfx_
     size_t wrote;
     const char *path;
     if (argc != 1 || argv[0].type != NNFX_ATOM_SYMBOL || !argv[0].s || !argv[0].s[0])
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "save: expected one file name");
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG, "save: expected one file name");
     path = argv[0].s;
     nx_mutex_lock(&h->mu);
     if (!h->latest) {
         nx_mutex_unlock(&h->mu);
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "save: no model loaded");
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG, "save: no model loaded");
     }
     f = fopen(path, "wb");
     if (!f) {
         nx_mutex_unlock(&h->mu);
-        return nnfx_set_error(err, NNFX_ERR_IO, "save: cannot write '%s'", path);
+        return nx_set_error(err, NNFX_ERR_IO, "save: cannot write '%s'", path);
     }
     wrote = fwrite(h->latest->bytes, 1, h->latest->n_bytes, f);
     if (fclose(f) != 0 || wrote != h->latest->n_bytes) {
         nx_mutex_unlock(&h->mu);
         remove(path);
-        return nnfx_set_error(err, NNFX_ERR_IO, "save: writing '%s' failed (disk full?)", path);
+        return nx_set_error(err, NNFX_ERR_IO, "save: writing '%s' failed (disk full?)", path);
     }
     nx_mutex_unlock(&h->mu);
     nx_host_push_event(h, NNFX_EVENT_INFO, "saved", "saved %s (%lu bytes)", path,
@@ -461,7 +461,7 @@ static nnfx_result msg_param(nnfx_host *h, int argc, const nnfx_atom *argv, nnfx
     double v = 0.0;
     nnfx_result rc;
     if (argc != 2)
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG,
                               "param: expected NAME|INDEX VALUE, got %d arguments", argc);
     rc = need_float("param", argc, argv, 1, "a number", &v, err);
     if (rc != NNFX_OK)
@@ -470,7 +470,7 @@ static nnfx_result msg_param(nnfx_host *h, int argc, const nnfx_atom *argv, nnfx
     s = h->latest;
     if (!s || s->param_count == 0) {
         nx_mutex_unlock(&h->mu);
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "param: %s",
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG, "param: %s",
                               s ? "this model has no knobs" : "no model loaded");
     }
     if (argv[0].type == NNFX_ATOM_SYMBOL && argv[0].s) {
@@ -493,18 +493,18 @@ static nnfx_result msg_param(nnfx_host *h, int argc, const nnfx_atom *argv, nnfx
             used += (size_t)n;
         }
         if (argv[0].type == NNFX_ATOM_SYMBOL)
-            nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
+            nx_set_error(err, NNFX_ERR_INVALID_ARG,
                            "param: no knob named '%s' (knobs: %s, or index 0-%d)", argv[0].s,
                            names, s->param_count - 1);
         else
-            nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
+            nx_set_error(err, NNFX_ERR_INVALID_ARG,
                            "param: index %g out of range 0-%d (knobs: %s)", argv[0].f,
                            s->param_count - 1, names);
         nx_mutex_unlock(&h->mu);
         return NNFX_ERR_INVALID_ARG;
     }
     if (v < s->pinfo[idx].min_value || v > s->pinfo[idx].max_value) {
-        nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "param: %s = %g is out of range %g..%g",
+        nx_set_error(err, NNFX_ERR_INVALID_ARG, "param: %s = %g is out of range %g..%g",
                        s->pname[idx], v, (double)s->pinfo[idx].min_value,
                        (double)s->pinfo[idx].max_value);
         nx_mutex_unlock(&h->mu);
@@ -522,7 +522,7 @@ nnfx_result nnfx_host_message(nnfx_host *h, const char *sel, int argc, const nnf
     int flag;
     nnfx_result rc;
     if (!h || !sel || argc < 0 || (argc > 0 && !argv))
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "message: NULL argument");
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG, "message: NULL argument");
     if (!strcmp(sel, "bypass")) {
         rc = flag01(sel, argc, argv, &flag, err);
         if (rc == NNFX_OK) {
@@ -533,7 +533,7 @@ nnfx_result nnfx_host_message(nnfx_host *h, const char *sel, int argc, const nnf
     }
     if (!strcmp(sel, "reset")) {
         if (argc != 0)
-            return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "reset: takes no arguments");
+            return nx_set_error(err, NNFX_ERR_INVALID_ARG, "reset: takes no arguments");
         nx_atomic_add_i32(&h->reset_req, 1);
         return NNFX_OK;
     }
@@ -571,7 +571,7 @@ nnfx_result nnfx_host_message(nnfx_host *h, const char *sel, int argc, const nnf
     }
     if (!strcmp(sel, "open")) { /* the path as given: adapters normally resolve it first */
         if (argc != 1 || argv[0].type != NNFX_ATOM_SYMBOL || !argv[0].s || !argv[0].s[0])
-            return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "open: expected one file name");
+            return nx_set_error(err, NNFX_ERR_INVALID_ARG, "open: expected one file name");
         return nnfx_host_open(h, argv[0].s, err);
     }
     if (!strcmp(sel, "param"))
@@ -586,6 +586,6 @@ nnfx_result nnfx_host_message(nnfx_host *h, const char *sel, int argc, const nnf
         return msg_save(h, argc, argv, err);
     if (!strcmp(sel, "random") || is_random_key(sel))
         return msg_random(h, sel, argc, argv, err);
-    return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
+    return nx_set_error(err, NNFX_ERR_INVALID_ARG,
                           "unknown message '%s' (messages: %s)", sel, nnfx_host_selectors());
 }

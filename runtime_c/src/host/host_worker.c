@@ -33,25 +33,25 @@ static nnfx_result read_file(const char *path, uint8_t **out, size_t *size, nnfx
     *out = NULL;
     *size = 0;
     if (!f)
-        return nnfx_set_error(err, NNFX_ERR_IO, "cannot open '%s'", path);
+        return nx_set_error(err, NNFX_ERR_IO, "cannot open '%s'", path);
     if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
         fclose(f);
-        return nnfx_set_error(err, NNFX_ERR_IO, "cannot read '%s'", path);
+        return nx_set_error(err, NNFX_ERR_IO, "cannot read '%s'", path);
     }
     if ((size_t)n > MAX_FILE_BYTES) {
         fclose(f);
-        return nnfx_set_error(err, NNFX_ERR_LIMIT, "'%s' is %ld bytes, more than the %lu allowed",
+        return nx_set_error(err, NNFX_ERR_LIMIT, "'%s' is %ld bytes, more than the %lu allowed",
                               path, n, (unsigned long)MAX_FILE_BYTES);
     }
     buf = (uint8_t *)nx_malloc((size_t)n ? (size_t)n : 1);
     if (!buf) {
         fclose(f);
-        return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory reading '%s'", path);
+        return nx_set_error(err, NNFX_ERR_NOMEM, "out of memory reading '%s'", path);
     }
     if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
         nx_free(buf);
         fclose(f);
-        return nnfx_set_error(err, NNFX_ERR_IO, "cannot read '%s'", path);
+        return nx_set_error(err, NNFX_ERR_IO, "cannot read '%s'", path);
     }
     fclose(f);
     *out = buf;
@@ -88,7 +88,7 @@ static nnfx_result make_slot(nnfx_host *h, uint8_t *bytes, size_t n, const char 
     s = (host_slot *)nx_calloc(1, sizeof *s);
     if (!s) {
         nx_free(bytes);
-        return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory loading '%s'", name);
+        return nx_set_error(err, NNFX_ERR_NOMEM, "out of memory loading '%s'", name);
     }
     s->bytes = bytes;
     s->n_bytes = n;
@@ -104,13 +104,13 @@ static nnfx_result make_slot(nnfx_host *h, uint8_t *bytes, size_t n, const char 
     rc = nnfx_model_info(s->model, &s->info);
     if (rc != NNFX_OK) {
         nx_host_slot_free(s);
-        return nnfx_set_error(err, rc, "'%s': cannot read the model's info", name);
+        return nx_set_error(err, rc, "'%s': cannot read the model's info", name);
     }
     s->model_in = s->info.in_channels;
     s->model_out = s->info.out_channels;
     if (!ports_fit(s->model_in, h->cfg.in_channels) ||
         !ports_fit(s->model_out, h->cfg.out_channels)) {
-        nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
+        nx_set_error(err, NNFX_ERR_INVALID_ARG,
                        "'%s' has %d input and %d output channels; this object has %d inputs and "
                        "%d outputs (allowed: equal counts, or 1 on either side); keeping the "
                        "current model",
@@ -124,7 +124,7 @@ static nnfx_result make_slot(nnfx_host *h, uint8_t *bytes, size_t n, const char 
     s->out_buf = (float **)nx_calloc((size_t)s->model_out, sizeof(float *));
     if (!s->mem || !s->in_buf || !s->out_buf) {
         nx_host_slot_free(s);
-        return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory for '%s''s buffers", name);
+        return nx_set_error(err, NNFX_ERR_NOMEM, "out of memory for '%s''s buffers", name);
     }
     for (c = 0; c < s->model_in; c++)
         s->in_buf[c] = s->mem + (size_t)c * per;
@@ -301,7 +301,7 @@ nnfx_result nx_host_worker_start(nnfx_host *h, nnfx_error *err)
     if (!h->cfg.threaded)
         return NNFX_OK;
     if (nx_thread_start(&h->worker, worker_main, h) != 0)
-        return nnfx_set_error(err, NNFX_ERR_NOMEM, "cannot start the host's worker thread");
+        return nx_set_error(err, NNFX_ERR_NOMEM, "cannot start the host's worker thread");
     h->worker_started = 1;
     return NNFX_OK;
 }
@@ -344,7 +344,7 @@ nnfx_result nx_host_submit(nnfx_host *h, host_job *job, nnfx_error *err)
         nx_mutex_unlock(&h->mu);
         nx_free(job->bytes);
         job->bytes = NULL;
-        return nnfx_set_error(err, NNFX_ERR_LIMIT, "too many requests queued; try again");
+        return nx_set_error(err, NNFX_ERR_LIMIT, "too many requests queued; try again");
     }
     h->jobs[h->n_jobs++] = *job;
     nx_cond_broadcast(&h->cv);

@@ -19,7 +19,7 @@ typedef struct {
 static nx_json *jfail(jp *p, const char *why)
 {
     if (!p->failed)
-        nnfx_set_error(p->err, NNFX_ERR_FORMAT, "JSON: %s at byte %zu", why, p->pos);
+        nx_set_error(p->err, NNFX_ERR_FORMAT, "JSON: %s at byte %zu", why, p->pos);
     p->failed = 1;
     return NULL;
 }
@@ -36,7 +36,7 @@ static nx_json *new_node(jp *p, nx_json_type t)
     nx_json *j = (nx_json *)nx_calloc(1, sizeof *j);
     if (!j) {
         if (!p->failed)
-            nnfx_set_error(p->err, NNFX_ERR_NOMEM, "JSON: out of memory");
+            nx_set_error(p->err, NNFX_ERR_NOMEM, "JSON: out of memory");
         p->failed = 1;
         return NULL;
     }
@@ -325,7 +325,7 @@ nnfx_result nx_json_parse(const char *text, size_t len, nx_json **out, nnfx_erro
     nx_json *j;
     *out = NULL;
     if (!text)
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "JSON: no text");
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG, "JSON: no text");
     p.s = text;
     p.len = len;
     p.pos = 0;

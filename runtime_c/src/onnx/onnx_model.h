@@ -145,19 +145,19 @@ const nx_onnx_tensor *nx_onnx_initializer_find(const nx_onnx_model *model, const
 const nx_onnx_attr *nx_onnx_attr_find(const nx_onnx_node *node, const char *name);
 
 /* printf-style error helper shared by the runtime: sets err->code and message. Returns code. */
-nnfx_result nnfx_set_error(nnfx_error *err, nnfx_result code, const char *fmt, ...)
+nnfx_result nx_set_error(nnfx_error *err, nnfx_result code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
 
 /* Prepend printf-style context ("node 'x': ") to err->message, keeping err->code. Returns the code. */
-nnfx_result nnfx_error_prefix(nnfx_error *err, const char *fmt, ...)
+nnfx_result nx_error_prefix(nnfx_error *err, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
 /* code = NNFX_OK, empty message. */
-void nnfx_error_clear(nnfx_error *err);
+void nx_error_clear(nnfx_error *err);
 
 #endif /* NX_ONNX_MODEL_H */

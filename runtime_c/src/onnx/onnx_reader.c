@@ -90,12 +90,12 @@ static nnfx_result read_varint(ctx *c, span *s, uint64_t *out, const char *what)
     for (shift = 0; shift < 64; shift += 7) {
         uint8_t b;
         if (s->pos >= s->end)
-            return nnfx_set_error(c->err, NNFX_ERR_FORMAT,
+            return nx_set_error(c->err, NNFX_ERR_FORMAT,
                                   "%s: truncated varint at byte %zu (message ends at byte %zu)",
                                   what, start, s->end);
         b = c->base[s->pos++];
         if (shift == 63 && (b & 0x7e))
-            return nnfx_set_error(c->err, NNFX_ERR_FORMAT,
+            return nx_set_error(c->err, NNFX_ERR_FORMAT,
                                   "%s: varint at byte %zu is longer than 64 bits", what, start);
         v |= (uint64_t)(b & 0x7f) << shift;
         if (!(b & 0x80)) {
@@ -103,7 +103,7 @@ static nnfx_result read_varint(ctx *c, span *s, uint64_t *out, const char *what)
             return NNFX_OK;
         }
     }
-    return nnfx_set_error(c->err, NNFX_ERR_FORMAT,
+    return nx_set_error(c->err, NNFX_ERR_FORMAT,
                           "%s: varint at byte %zu is longer than 10 bytes", what, start);
 }
 
@@ -121,7 +121,7 @@ static nnfx_result read_fixed(ctx *c, span *s, int bytes, uint64_t *out, const c
 {
     *out = 0; /* defined on every path, like read_varint */
     if (s->end - s->pos < (size_t)bytes)
-        return nnfx_set_error(c->err, NNFX_ERR_FORMAT,
+        return nx_set_error(c->err, NNFX_ERR_FORMAT,
                               "%s: %d-byte value at byte %zu runs past the end of its message "
                               "(byte %zu)",
                               what, bytes, s->pos, s->end);
@@ -142,18 +142,18 @@ static nnfx_result read_tag(ctx *c, span *s, uint32_t *field, int *wire, const c
     if (r)
         return r;
     if (t >> 3 == 0 || t >> 3 > 0x1fffffff)
-        return nnfx_set_error(c->err, NNFX_ERR_FORMAT,
+        return nx_set_error(c->err, NNFX_ERR_FORMAT,
                               "%s: invalid field number %llu at byte %zu", what,
                               (unsigned long long)(t >> 3), start);
     *field = (uint32_t)(t >> 3);
     *wire = (int)(t & 7);
     if (*wire == WT_SGROUP || *wire == WT_EGROUP)
-        return nnfx_set_error(c->err, NNFX_ERR_FORMAT,
+        return nx_set_error(c->err, NNFX_ERR_FORMAT,
                               "%s: field %u at byte %zu uses the deprecated group wire type, "
                               "which ONNX files never contain",
                               what, *field, start);
     if (*wire != WT_VARINT && *wire != WT_I64 && *wire != WT_LEN && *wire != WT_I32)
-        return nnfx_set_error(c->err, NNFX_ERR_FORMAT,
+        return nx_set_error(c->err, NNFX_ERR_FORMAT,
                               "%s: field %u at byte %zu has invalid wire type %d", what, *field,
                               start, *wire);
     return NNFX_OK;
@@ -168,7 +168,7 @@ static nnfx_result read_len(ctx *c, span *s, span *sub, const char *what)
     if (r)
         return r;
     if (n > (uint64_t)(s->end - s->pos))
-        return nnfx_set_error(c->err, NNFX_ERR_FORMAT,
+        return nx_set_error(c->err, NNFX_ERR_FORMAT,
                               "%s: length %llu at byte %zu runs past the end of its message "
                               "(%zu bytes left)",
                               what, (unsigned long long)n, start, s->end - s->pos);
@@ -188,7 +188,7 @@ static nnfx_result skip_field(ctx *c, span *s, int wire, const char *what)
     case WT_I32: return read_fixed(c, s, 4, &v, what);
     case WT_LEN: return read_len(c, s, &sub, what);
     }
-    return nnfx_set_error(c->err, NNFX_ERR_FORMAT, "%s: cannot skip wire type %d", what, wire);
+    return nx_set_error(c->err, NNFX_ERR_FORMAT, "%s: cannot skip wire type %d", what, wire);
 }
 
 static nnfx_result want_wire(ctx *c, int wire, int expected, uint32_t field, size_t at,
@@ -196,7 +196,7 @@ static nnfx_result want_wire(ctx *c, int wire, int expected, uint32_t field, siz
 {
     if (wire == expected)
         return NNFX_OK;
-    return nnfx_set_error(c->err, NNFX_ERR_FORMAT,
+    return nx_set_error(c->err, NNFX_ERR_FORMAT,
                           "%s: field %u at byte %zu has wire type %s, expected %s", what, field,
                           at, wire_name(wire), wire_name(expected));
 }
@@ -205,7 +205,7 @@ static nnfx_result want_wire(ctx *c, int wire, int expected, uint32_t field, siz
 static nnfx_result enter(ctx *c, span sub, const char *what)
 {
     if (c->depth >= NX_ONNX_MAX_NESTING)
-        return nnfx_set_error(c->err, NNFX_ERR_LIMIT,
+        return nx_set_error(c->err, NNFX_ERR_LIMIT,
                               "%s: messages nested deeper than %d at byte %zu", what,
                               NX_ONNX_MAX_NESTING, sub.pos);
     c->depth++;
@@ -226,12 +226,12 @@ static nnfx_result rep_open(ctx *c, span *s, int wire, int kind, uint32_t field,
         if (r)
             return r;
         if (kind == WT_I32 && (elems->end - elems->pos) % 4)
-            return nnfx_set_error(c->err, NNFX_ERR_FORMAT,
+            return nx_set_error(c->err, NNFX_ERR_FORMAT,
                                   "%s: packed 32-bit field %u at byte %zu has %zu bytes, not a "
                                   "multiple of 4",
                                   what, field, at, elems->end - elems->pos);
         if (kind == WT_I64 && (elems->end - elems->pos) % 8)
-            return nnfx_set_error(c->err, NNFX_ERR_FORMAT,
+            return nx_set_error(c->err, NNFX_ERR_FORMAT,
                                   "%s: packed 64-bit field %u at byte %zu has %zu bytes, not a "
                                   "multiple of 8",
                                   what, field, at, elems->end - elems->pos);
@@ -295,16 +295,16 @@ static nnfx_result copy_string(ctx *c, span sub, int is_name, char **out, const 
     size_t n = sub.end - sub.pos;
     const char *p = (const char *)c->base + sub.pos;
     if (is_name && n > NX_ONNX_MAX_NAME)
-        return nnfx_set_error(c->err, NNFX_ERR_LIMIT,
+        return nx_set_error(c->err, NNFX_ERR_LIMIT,
                               "%s: name at byte %zu is %zu bytes long, at most %d allowed", what,
                               sub.pos, n, NX_ONNX_MAX_NAME);
     if (is_name && n && memchr(p, 0, n))
-        return nnfx_set_error(c->err, NNFX_ERR_FORMAT,
+        return nx_set_error(c->err, NNFX_ERR_FORMAT,
                               "%s: name at byte %zu contains a NUL byte", what, sub.pos);
     nx_free(*out); /* a repeated optional field: the last one wins */
     *out = nx_strndup(p, n);
     if (!*out)
-        return nnfx_set_error(c->err, NNFX_ERR_NOMEM, "%s: out of memory copying %zu bytes", what,
+        return nx_set_error(c->err, NNFX_ERR_NOMEM, "%s: out of memory copying %zu bytes", what,
                               n);
     return NNFX_OK;
 }
@@ -359,7 +359,7 @@ static nnfx_result read_required_name(ctx *c, span msg, char **name, char *label
     if (r != NNFX_OK)
         return r;
     if (!has_name || name_sp.end == name_sp.pos)
-        return nnfx_set_error(c->err, NNFX_ERR_FORMAT, "%s has no name", what);
+        return nx_set_error(c->err, NNFX_ERR_FORMAT, "%s has no name", what);
     if ((r = copy_string(c, name_sp, 1, name, what)) != NNFX_OK)
         return r;
     span_label(c, name_sp, label, label_cap);
@@ -545,7 +545,7 @@ static nnfx_result store_typed(ctx *c, nx_onnx_tensor *t, size_t i, uint64_t v, 
         ((uint8_t *)t->data)[i] = (uint8_t)sv;
         return NNFX_OK;
     }
-    return nnfx_set_error(c->err, NNFX_ERR_FORMAT,
+    return nx_set_error(c->err, NNFX_ERR_FORMAT,
                           "%s: element %zu near byte %zu has value %lld, out of range for %s",
                           what, i, at, (long long)sv, nx_onnx_dtype_name(t->dtype));
 }
@@ -588,7 +588,7 @@ static nnfx_result parse_tensor(ctx *c, span msg, nx_onnx_tensor *t, const char 
     } else {
         t->name = nx_strdup("");
         if (!t->name) {
-            r = nnfx_set_error(c->err, NNFX_ERR_NOMEM, "%s: out of memory", what);
+            r = nx_set_error(c->err, NNFX_ERR_NOMEM, "%s: out of memory", what);
             goto fail;
         }
     }
@@ -611,7 +611,7 @@ static nnfx_result parse_tensor(ctx *c, span msg, nx_onnx_tensor *t, const char 
                 if ((r = read_varint(c, &el, &v, what)) != NNFX_OK)
                     goto fail;
                 if (t->ndim >= NNFX_MAX_DIMS) {
-                    r = nnfx_set_error(c->err, NNFX_ERR_LIMIT,
+                    r = nx_set_error(c->err, NNFX_ERR_LIMIT,
                                        "%s: more than %d dimensions (field dims at byte %zu)",
                                        what, NNFX_MAX_DIMS, at);
                     goto fail;
@@ -624,7 +624,7 @@ static nnfx_result parse_tensor(ctx *c, span msg, nx_onnx_tensor *t, const char 
                 (r = read_varint(c, &m, &v, what)) != NNFX_OK)
                 goto fail;
             if ((int64_t)v < INT32_MIN || (int64_t)v > INT32_MAX) {
-                r = nnfx_set_error(c->err, NNFX_ERR_UNSUPPORTED,
+                r = nx_set_error(c->err, NNFX_ERR_UNSUPPORTED,
                                    "%s: data type %lld at byte %zu is not a known type", what,
                                    (long long)(int64_t)v, at);
                 goto fail;
@@ -632,13 +632,13 @@ static nnfx_result parse_tensor(ctx *c, span msg, nx_onnx_tensor *t, const char 
             t->dtype = (int32_t)(int64_t)v;
             break;
         case 3:
-            r = nnfx_set_error(c->err, NNFX_ERR_UNSUPPORTED,
+            r = nx_set_error(c->err, NNFX_ERR_UNSUPPORTED,
                                "%s: segmented tensors (field segment at byte %zu) are not "
                                "supported",
                                what, at);
             goto fail;
         case TF_STRING:
-            r = nnfx_set_error(c->err, NNFX_ERR_UNSUPPORTED,
+            r = nx_set_error(c->err, NNFX_ERR_UNSUPPORTED,
                                "%s: string tensors (string_data at byte %zu) are not supported",
                                what, at);
             goto fail;
@@ -680,7 +680,7 @@ static nnfx_result parse_tensor(ctx *c, span msg, nx_onnx_tensor *t, const char 
     }
 
     if (external) {
-        r = nnfx_set_error(c->err, NNFX_ERR_UNSUPPORTED,
+        r = nx_set_error(c->err, NNFX_ERR_UNSUPPORTED,
                            "%s: data is stored outside the file (data_location=EXTERNAL); save "
                            "the model with all tensors inside it",
                            what);
@@ -688,7 +688,7 @@ static nnfx_result parse_tensor(ctx *c, span msg, nx_onnx_tensor *t, const char 
     }
     esize = nx_onnx_dtype_size(t->dtype);
     if (!esize) {
-        r = nnfx_set_error(c->err, NNFX_ERR_UNSUPPORTED,
+        r = nx_set_error(c->err, NNFX_ERR_UNSUPPORTED,
                            "%s: data type %d (%s) is not supported (float32, float64, int8, "
                            "uint8, int32, int64, bool are)",
                            what, (int)t->dtype, nx_onnx_dtype_name(t->dtype));
@@ -696,14 +696,14 @@ static nnfx_result parse_tensor(ctx *c, span msg, nx_onnx_tensor *t, const char 
     }
     for (i = 0; i < t->ndim; i++) {
         if (t->dims[i] < 0) {
-            r = nnfx_set_error(c->err, NNFX_ERR_FORMAT, "%s: dimension %d is negative (%lld)",
+            r = nx_set_error(c->err, NNFX_ERR_FORMAT, "%s: dimension %d is negative (%lld)",
                                what, i, (long long)t->dims[i]);
             goto fail;
         }
         if ((uint64_t)t->dims[i] > (uint64_t)NX_ONNX_MAX_TENSOR_ELEMS ||
             (t->dims[i] && count > (uint64_t)NX_ONNX_MAX_TENSOR_ELEMS / (uint64_t)t->dims[i])) {
             format_dims(t, dimbuf, sizeof dimbuf);
-            r = nnfx_set_error(c->err, NNFX_ERR_LIMIT,
+            r = nx_set_error(c->err, NNFX_ERR_LIMIT,
                                "%s: shape %s has more than %d elements", what, dimbuf,
                                NX_ONNX_MAX_TENSOR_ELEMS);
             goto fail;
@@ -720,13 +720,13 @@ static nnfx_result parse_tensor(ctx *c, span msg, nx_onnx_tensor *t, const char 
         if (!n_typed[i])
             continue;
         if (has_raw) {
-            r = nnfx_set_error(c->err, NNFX_ERR_FORMAT,
+            r = nx_set_error(c->err, NNFX_ERR_FORMAT,
                                "%s: has both raw_data and %s; expected only one", what,
                                typed_field_name(i));
             goto fail;
         }
         if (i != want_field) {
-            r = nnfx_set_error(c->err, NNFX_ERR_FORMAT,
+            r = nx_set_error(c->err, NNFX_ERR_FORMAT,
                                "%s: holds %s but its data type is %s (expected %s)", what,
                                typed_field_name(i), nx_onnx_dtype_name(t->dtype),
                                typed_field_name(want_field));
@@ -734,7 +734,7 @@ static nnfx_result parse_tensor(ctx *c, span msg, nx_onnx_tensor *t, const char 
         }
     }
     if (has_raw && raw.end - raw.pos != nbytes) {
-        r = nnfx_set_error(c->err, NNFX_ERR_FORMAT,
+        r = nx_set_error(c->err, NNFX_ERR_FORMAT,
                            "%s: raw_data at byte %zu holds %zu bytes, but shape %s of %s needs "
                            "%zu",
                            what, raw.pos, raw.end - raw.pos, dimbuf,
@@ -742,7 +742,7 @@ static nnfx_result parse_tensor(ctx *c, span msg, nx_onnx_tensor *t, const char 
         goto fail;
     }
     if (!has_raw && n_typed[want_field] != (size_t)count) {
-        r = nnfx_set_error(c->err, NNFX_ERR_FORMAT,
+        r = nx_set_error(c->err, NNFX_ERR_FORMAT,
                            "%s: %s holds %zu elements, but shape %s needs %llu", what,
                            typed_field_name(want_field), n_typed[want_field], dimbuf,
                            (unsigned long long)count);
@@ -751,7 +751,7 @@ static nnfx_result parse_tensor(ctx *c, span msg, nx_onnx_tensor *t, const char 
 
     t->data = nx_malloc(nbytes);
     if (!t->data) {
-        r = nnfx_set_error(c->err, NNFX_ERR_NOMEM, "%s: out of memory for %zu bytes", what,
+        r = nx_set_error(c->err, NNFX_ERR_NOMEM, "%s: out of memory for %zu bytes", what,
                            nbytes);
         goto fail;
     }
@@ -773,7 +773,7 @@ static nnfx_result parse_tensor(ctx *c, span msg, nx_onnx_tensor *t, const char 
         if (t->dtype == NNFX_DT_BOOL) {
             for (k = 0; k < nbytes; k++)
                 if (src[k] > 1) {
-                    r = nnfx_set_error(c->err, NNFX_ERR_FORMAT,
+                    r = nx_set_error(c->err, NNFX_ERR_FORMAT,
                                        "%s: bool element %zu is %u, expected 0 or 1", what, k,
                                        (unsigned)src[k]);
                     goto fail;
@@ -803,7 +803,7 @@ static nnfx_result parse_tensor(ctx *c, span msg, nx_onnx_tensor *t, const char 
                 if ((r = rep_next(c, &el, kind, &v, what)) != NNFX_OK)
                     goto fail;
                 if (idx >= (size_t)count) { /* counted above; defensive */
-                    r = nnfx_set_error(c->err, NNFX_ERR_FORMAT, "%s: too many elements", what);
+                    r = nx_set_error(c->err, NNFX_ERR_FORMAT, "%s: too many elements", what);
                     goto fail;
                 }
                 if ((r = store_typed(c, t, idx, v, eat, what)) != NNFX_OK)
@@ -884,7 +884,7 @@ static nnfx_result parse_attr(ctx *c, span msg, nx_onnx_attr *a, const char *nod
             break;
         case 6:
         case 11:
-            r = nnfx_set_error(c->err, NNFX_ERR_UNSUPPORTED,
+            r = nx_set_error(c->err, NNFX_ERR_UNSUPPORTED,
                                "%s holds a subgraph (%s, byte %zu); control flow (If, Loop, "
                                "Scan) is not supported",
                                what, field == 6 ? "GRAPH" : "GRAPHS", at);
@@ -894,7 +894,7 @@ static nnfx_result parse_attr(ctx *c, span msg, nx_onnx_attr *a, const char *nod
         case 23:
         case 14:
         case 15:
-            r = nnfx_set_error(c->err, NNFX_ERR_UNSUPPORTED,
+            r = nx_set_error(c->err, NNFX_ERR_UNSUPPORTED,
                                "%s: field %u at byte %zu (%s) is not supported", what, field, at,
                                field == 10   ? "TENSORS"
                                : field == 22 ? "SPARSE_TENSOR"
@@ -902,7 +902,7 @@ static nnfx_result parse_attr(ctx *c, span msg, nx_onnx_attr *a, const char *nod
                                              : "TYPE_PROTO");
             goto fail;
         case 21:
-            r = nnfx_set_error(c->err, NNFX_ERR_UNSUPPORTED,
+            r = nx_set_error(c->err, NNFX_ERR_UNSUPPORTED,
                                "%s refers to a function attribute (ref_attr_name at byte %zu), "
                                "which is only valid inside functions",
                                what, at);
@@ -946,18 +946,18 @@ static nnfx_result parse_attr(ctx *c, span msg, nx_onnx_attr *a, const char *nod
             if ((r = copy_string(c, s_sp, 0, &a->s, what)) != NNFX_OK)
                 goto fail;
         } else if (!(a->s = nx_strdup(""))) {
-            r = nnfx_set_error(c->err, NNFX_ERR_NOMEM, "%s: out of memory", what);
+            r = nx_set_error(c->err, NNFX_ERR_NOMEM, "%s: out of memory", what);
             goto fail;
         }
         break;
     case NNFX_ATTR_TENSOR:
         if (!has_t) {
-            r = nnfx_set_error(c->err, NNFX_ERR_FORMAT, "%s has type TENSOR but no tensor", what);
+            r = nx_set_error(c->err, NNFX_ERR_FORMAT, "%s has type TENSOR but no tensor", what);
             goto fail;
         }
         a->t = (nx_onnx_tensor *)nx_calloc(1, sizeof *a->t);
         if (!a->t) {
-            r = nnfx_set_error(c->err, NNFX_ERR_NOMEM, "%s: out of memory", what);
+            r = nx_set_error(c->err, NNFX_ERR_NOMEM, "%s: out of memory", what);
             goto fail;
         }
         if ((r = parse_tensor(c, t_sp, a->t, what)) != NNFX_OK)
@@ -969,7 +969,7 @@ static nnfx_result parse_attr(ctx *c, span msg, nx_onnx_attr *a, const char *nod
         size_t n = type == NNFX_ATTR_FLOATS ? n_floats : type == NNFX_ATTR_INTS ? n_ints : n_strings;
         size_t k = 0;
         if (!checked_count(n)) {
-            r = nnfx_set_error(c->err, NNFX_ERR_LIMIT, "%s: %zu elements is too many", what, n);
+            r = nx_set_error(c->err, NNFX_ERR_LIMIT, "%s: %zu elements is too many", what, n);
             goto fail;
         }
         if (n == 0)
@@ -981,7 +981,7 @@ static nnfx_result parse_attr(ctx *c, span msg, nx_onnx_attr *a, const char *nod
         else
             a->strings = (char **)nx_calloc(n, sizeof(char *));
         if (!a->floats && !a->ints && !a->strings) {
-            r = nnfx_set_error(c->err, NNFX_ERR_NOMEM, "%s: out of memory for %zu elements", what,
+            r = nx_set_error(c->err, NNFX_ERR_NOMEM, "%s: out of memory for %zu elements", what,
                                n);
             goto fail;
         }
@@ -1024,13 +1024,13 @@ static nnfx_result parse_attr(ctx *c, span msg, nx_onnx_attr *a, const char *nod
     }
     case 5:
     case 10:
-        r = nnfx_set_error(c->err, NNFX_ERR_UNSUPPORTED,
+        r = nx_set_error(c->err, NNFX_ERR_UNSUPPORTED,
                            "%s holds a subgraph (%s); control flow (If, Loop, Scan) is not "
                            "supported",
                            what, type == 5 ? "GRAPH" : "GRAPHS");
         goto fail;
     default:
-        r = nnfx_set_error(c->err, NNFX_ERR_UNSUPPORTED,
+        r = nx_set_error(c->err, NNFX_ERR_UNSUPPORTED,
                            "%s has attribute type %lld, which is not supported", what,
                            (long long)type);
         goto fail;
@@ -1062,7 +1062,7 @@ static nnfx_result parse_node(ctx *c, span msg, nx_onnx_node *n, int index)
         (r = find_len_field(c, msg, 4, &op_sp, &has_op, what)) != NNFX_OK)
         goto fail;
     if (!has_op || op_sp.end == op_sp.pos) {
-        r = nnfx_set_error(c->err, NNFX_ERR_FORMAT, "%s has no op_type", what);
+        r = nx_set_error(c->err, NNFX_ERR_FORMAT, "%s has no op_type", what);
         goto fail;
     }
     span_label(c, op_sp, opbuf, sizeof opbuf);
@@ -1104,23 +1104,23 @@ static nnfx_result parse_node(ctx *c, span msg, nx_onnx_node *n, int index)
     }
     if ((!n->name && !(n->name = nx_strdup(""))) ||
         (!n->domain && !(n->domain = nx_strdup("")))) {
-        r = nnfx_set_error(c->err, NNFX_ERR_NOMEM, "%s: out of memory", what);
+        r = nx_set_error(c->err, NNFX_ERR_NOMEM, "%s: out of memory", what);
         goto fail;
     }
     if (n_attr > NX_ONNX_MAX_ATTRS) {
-        r = nnfx_set_error(c->err, NNFX_ERR_LIMIT, "%s has %zu attributes, at most %d allowed",
+        r = nx_set_error(c->err, NNFX_ERR_LIMIT, "%s has %zu attributes, at most %d allowed",
                            what, n_attr, NX_ONNX_MAX_ATTRS);
         goto fail;
     }
     if (!checked_count(n_in) || !checked_count(n_out) || !checked_count(n_attr)) {
-        r = nnfx_set_error(c->err, NNFX_ERR_LIMIT, "%s: too many inputs, outputs or attributes",
+        r = nx_set_error(c->err, NNFX_ERR_LIMIT, "%s: too many inputs, outputs or attributes",
                            what);
         goto fail;
     }
     if ((n_in && !(n->inputs = (char **)nx_calloc(n_in, sizeof(char *)))) ||
         (n_out && !(n->outputs = (char **)nx_calloc(n_out, sizeof(char *)))) ||
         (n_attr && !(n->attrs = (nx_onnx_attr *)nx_calloc(n_attr, sizeof(nx_onnx_attr))))) {
-        r = nnfx_set_error(c->err, NNFX_ERR_NOMEM, "%s: out of memory", what);
+        r = nx_set_error(c->err, NNFX_ERR_NOMEM, "%s: out of memory", what);
         goto fail;
     }
 
@@ -1185,7 +1185,7 @@ static nnfx_result parse_shape(ctx *c, span msg, nx_onnx_value_info *v, const ch
             (r = read_len(c, &msg, &dim, what)) != NNFX_OK)
             goto out;
         if (v->ndim >= NNFX_MAX_DIMS) {
-            r = nnfx_set_error(c->err, NNFX_ERR_LIMIT,
+            r = nx_set_error(c->err, NNFX_ERR_LIMIT,
                                "%s: shape has more than %d dimensions (byte %zu)", what,
                                NNFX_MAX_DIMS, at);
             goto out;
@@ -1203,7 +1203,7 @@ static nnfx_result parse_shape(ctx *c, span msg, nx_onnx_value_info *v, const ch
                     (r = read_varint(c, &dim, &val, what)) != NNFX_OK)
                     goto out;
                 if ((int64_t)val < 0) {
-                    r = nnfx_set_error(c->err, NNFX_ERR_FORMAT,
+                    r = nx_set_error(c->err, NNFX_ERR_FORMAT,
                                        "%s: dimension %d is negative (%lld) at byte %zu", what,
                                        v->ndim, (long long)(int64_t)val, at2);
                     goto out;
@@ -1264,7 +1264,7 @@ static nnfx_result parse_value_info(ctx *c, span msg, nx_onnx_value_info *v, con
                 break;
             if (f2 == 4 || f2 == 5 || f2 == 7 || f2 == 8 || f2 == 9) {
                 if (is_io) {
-                    r = nnfx_set_error(c->err, NNFX_ERR_UNSUPPORTED,
+                    r = nx_set_error(c->err, NNFX_ERR_UNSUPPORTED,
                                        "%s is not a tensor (TypeProto field %u at byte %zu); "
                                        "sequences, maps, optionals and sparse tensors are not "
                                        "supported",
@@ -1371,7 +1371,7 @@ static nnfx_result parse_graph(ctx *c, span msg, nx_onnx_model *g)
                 goto out;
             break;
         case 15:
-            r = nnfx_set_error(c->err, NNFX_ERR_UNSUPPORTED,
+            r = nx_set_error(c->err, NNFX_ERR_UNSUPPORTED,
                                "graph: sparse initializers (field sparse_initializer at byte %zu) "
                                "are not supported",
                                at);
@@ -1382,13 +1382,13 @@ static nnfx_result parse_graph(ctx *c, span msg, nx_onnx_model *g)
         }
     }
     if (n_node > NX_ONNX_MAX_NODES) {
-        r = nnfx_set_error(c->err, NNFX_ERR_LIMIT, "graph has %zu nodes, at most %d allowed",
+        r = nx_set_error(c->err, NNFX_ERR_LIMIT, "graph has %zu nodes, at most %d allowed",
                            n_node, NX_ONNX_MAX_NODES);
         goto out;
     }
     if (!checked_count(n_init) || !checked_count(n_in) || !checked_count(n_out) ||
         !checked_count(n_vi)) {
-        r = nnfx_set_error(c->err, NNFX_ERR_LIMIT, "graph has too many entries");
+        r = nx_set_error(c->err, NNFX_ERR_LIMIT, "graph has too many entries");
         goto out;
     }
     if ((n_node && !(g->nodes = (nx_onnx_node *)nx_calloc(n_node, sizeof *g->nodes))) ||
@@ -1399,7 +1399,7 @@ static nnfx_result parse_graph(ctx *c, span msg, nx_onnx_model *g)
          !(g->outputs = (nx_onnx_value_info *)nx_calloc(n_out, sizeof *g->outputs))) ||
         (n_vi &&
          !(g->value_infos = (nx_onnx_value_info *)nx_calloc(n_vi, sizeof *g->value_infos)))) {
-        r = nnfx_set_error(c->err, NNFX_ERR_NOMEM, "graph: out of memory");
+        r = nx_set_error(c->err, NNFX_ERR_NOMEM, "graph: out of memory");
         goto out;
     }
 
@@ -1447,26 +1447,26 @@ static nnfx_result parse_graph(ctx *c, span msg, nx_onnx_model *g)
     /* Initializer names must be unique; inputs that name an initializer are dropped
      * (files written with keep_initializers_as_inputs list them twice). */
     if (nx_names_init(&names, (size_t)g->n_initializers) != 0) {
-        r = nnfx_set_error(c->err, NNFX_ERR_NOMEM, "graph: out of memory");
+        r = nx_set_error(c->err, NNFX_ERR_NOMEM, "graph: out of memory");
         goto out;
     }
     for (i = 0; i < g->n_initializers; i++) {
         int prev = -1;
         int rc;
         if (!g->initializers[i].name[0]) {
-            r = nnfx_set_error(c->err, NNFX_ERR_FORMAT, "graph: initializer %d has no name", i);
+            r = nx_set_error(c->err, NNFX_ERR_FORMAT, "graph: initializer %d has no name", i);
             goto out;
         }
         rc = nx_names_put(&names, g->initializers[i].name, i, &prev);
         if (rc == 0) {
-            r = nnfx_set_error(c->err, NNFX_ERR_FORMAT,
+            r = nx_set_error(c->err, NNFX_ERR_FORMAT,
                                "graph: initializer name '%.200s' is used twice (initializers %d "
                                "and %d)",
                                g->initializers[i].name, prev, i);
             goto out;
         }
         if (rc < 0) {
-            r = nnfx_set_error(c->err, NNFX_ERR_NOMEM, "graph: name table full");
+            r = nx_set_error(c->err, NNFX_ERR_NOMEM, "graph: name table full");
             goto out;
         }
     }
@@ -1556,7 +1556,7 @@ static nnfx_result parse_prop(ctx *c, span msg, nx_onnx_prop *p, int index)
         }
     }
     if ((!p->key && !(p->key = nx_strdup(""))) || (!p->value && !(p->value = nx_strdup("")))) {
-        r = nnfx_set_error(c->err, NNFX_ERR_NOMEM, "%s: out of memory", what);
+        r = nx_set_error(c->err, NNFX_ERR_NOMEM, "%s: out of memory", what);
         goto out;
     }
 out:
@@ -1575,12 +1575,12 @@ nnfx_result nx_onnx_model_parse(const uint8_t *data, size_t size, nx_onnx_model 
     nnfx_result r;
 
     if (!out)
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "nx_onnx_model_parse: out is NULL");
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG, "nx_onnx_model_parse: out is NULL");
     memset(out, 0, sizeof *out);
     if (!data && size)
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "nx_onnx_model_parse: data is NULL");
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG, "nx_onnx_model_parse: data is NULL");
     if (size == 0)
-        return nnfx_set_error(err, NNFX_ERR_FORMAT, "model: the file is empty");
+        return nx_set_error(err, NNFX_ERR_FORMAT, "model: the file is empty");
     c.base = data;
     c.size = size;
     c.err = err;
@@ -1634,27 +1634,27 @@ nnfx_result nx_onnx_model_parse(const uint8_t *data, size_t size, nx_onnx_model 
         }
     }
     if (n_graphs == 0) {
-        r = nnfx_set_error(err, NNFX_ERR_FORMAT,
+        r = nx_set_error(err, NNFX_ERR_FORMAT,
                            "model: no graph (ModelProto field 7) in %zu bytes; is this an ONNX "
                            "file?",
                            size);
         goto fail;
     }
     if (n_graphs > 1) {
-        r = nnfx_set_error(err, NNFX_ERR_FORMAT, "model: %d graph fields, expected one",
+        r = nx_set_error(err, NNFX_ERR_FORMAT, "model: %d graph fields, expected one",
                            n_graphs);
         goto fail;
     }
     if (!checked_count(n_props)) {
-        r = nnfx_set_error(err, NNFX_ERR_LIMIT, "model: too many metadata_props");
+        r = nx_set_error(err, NNFX_ERR_LIMIT, "model: too many metadata_props");
         goto fail;
     }
     if (!out->producer_name && !(out->producer_name = nx_strdup(""))) {
-        r = nnfx_set_error(err, NNFX_ERR_NOMEM, "model: out of memory");
+        r = nx_set_error(err, NNFX_ERR_NOMEM, "model: out of memory");
         goto fail;
     }
     if (n_props && !(out->props = (nx_onnx_prop *)nx_calloc(n_props, sizeof *out->props))) {
-        r = nnfx_set_error(err, NNFX_ERR_NOMEM, "model: out of memory");
+        r = nx_set_error(err, NNFX_ERR_NOMEM, "model: out of memory");
         goto fail;
     }
     m.pos = 0;
@@ -1679,7 +1679,7 @@ nnfx_result nx_onnx_model_parse(const uint8_t *data, size_t size, nx_onnx_model 
     if ((r = parse_graph(&c, graph_sp, out)) != NNFX_OK)
         goto fail;
     if (!out->graph_name && !(out->graph_name = nx_strdup(""))) {
-        r = nnfx_set_error(err, NNFX_ERR_NOMEM, "model: out of memory");
+        r = nx_set_error(err, NNFX_ERR_NOMEM, "model: out of memory");
         goto fail;
     }
     return NNFX_OK;

@@ -41,11 +41,11 @@ static nnfx_result build_producers(const nx_onnx_model *m, nx_names *t, nnfx_err
     size_t expected = (size_t)m->n_inputs + (size_t)m->n_initializers + total_outputs(m);
     char label[200];
     if (nx_names_init(t, expected) != 0)
-        return nnfx_set_error(err, NNFX_ERR_NOMEM, "graph check: out of memory");
+        return nx_set_error(err, NNFX_ERR_NOMEM, "graph check: out of memory");
     for (i = 0; i < m->n_initializers; i++) {
         if (nx_names_put(t, m->initializers[i].name, SOURCE_VALUE, &prev) != 1) {
             nx_names_free(t);
-            return nnfx_set_error(err, NNFX_ERR_FORMAT,
+            return nx_set_error(err, NNFX_ERR_FORMAT,
                                   "graph: initializer name '%.200s' is used twice",
                                   m->initializers[i].name);
         }
@@ -53,11 +53,11 @@ static nnfx_result build_producers(const nx_onnx_model *m, nx_names *t, nnfx_err
     for (i = 0; i < m->n_inputs; i++) {
         if (!m->inputs[i].name || !m->inputs[i].name[0]) {
             nx_names_free(t);
-            return nnfx_set_error(err, NNFX_ERR_FORMAT, "graph: input %d has no name", i);
+            return nx_set_error(err, NNFX_ERR_FORMAT, "graph: input %d has no name", i);
         }
         if (nx_names_put(t, m->inputs[i].name, SOURCE_VALUE, &prev) != 1) {
             nx_names_free(t);
-            return nnfx_set_error(err, NNFX_ERR_FORMAT,
+            return nx_set_error(err, NNFX_ERR_FORMAT,
                                   "graph: input name '%.200s' is used twice (as an input or an "
                                   "initializer)",
                                   m->inputs[i].name);
@@ -75,16 +75,16 @@ static nnfx_result build_producers(const nx_onnx_model *m, nx_names *t, nnfx_err
             nx_names_free(t);
             node_label(n, i, label, sizeof label);
             if (rc < 0)
-                return nnfx_set_error(err, NNFX_ERR_NOMEM, "graph check: name table full");
+                return nx_set_error(err, NNFX_ERR_NOMEM, "graph check: name table full");
             if (prev == SOURCE_VALUE)
-                return nnfx_set_error(err, NNFX_ERR_FORMAT,
+                return nx_set_error(err, NNFX_ERR_FORMAT,
                                       "graph: %s output '%.200s' has the name of a graph input "
                                       "or initializer",
                                       label, n->outputs[j]);
             {
                 char other[200];
                 node_label(&m->nodes[prev], prev, other, sizeof other);
-                return nnfx_set_error(err, NNFX_ERR_FORMAT,
+                return nx_set_error(err, NNFX_ERR_FORMAT,
                                       "graph: output name '%.200s' is produced twice, by %s and "
                                       "by %s",
                                       n->outputs[j], other, label);
@@ -105,7 +105,7 @@ static nnfx_result check_dangling(const nx_onnx_model *m, const nx_names *t, nnf
                 continue; /* omitted optional input */
             if (nx_names_get(t, n->inputs[j]) == -1) {
                 node_label(n, i, label, sizeof label);
-                return nnfx_set_error(err, NNFX_ERR_FORMAT,
+                return nx_set_error(err, NNFX_ERR_FORMAT,
                                       "graph: %s input %d '%.200s' is not a graph input, an "
                                       "initializer or the output of any node",
                                       label, j, n->inputs[j]);
@@ -114,7 +114,7 @@ static nnfx_result check_dangling(const nx_onnx_model *m, const nx_names *t, nnf
     }
     for (i = 0; i < m->n_outputs; i++) {
         if (nx_names_get(t, m->outputs[i].name) == -1)
-            return nnfx_set_error(err, NNFX_ERR_FORMAT,
+            return nx_set_error(err, NNFX_ERR_FORMAT,
                                   "graph: output '%.200s' is not produced by any node",
                                   m->outputs[i].name);
     }
@@ -175,7 +175,7 @@ nnfx_result nx_onnx_model_toposort(nx_onnx_model *m, nnfx_error *err)
     heap = (int *)nx_calloc((size_t)n, sizeof(int));
     order = (int *)nx_calloc((size_t)n, sizeof(int));
     if (!indeg || !start || !fill || !edges || !heap || !order) {
-        r = nnfx_set_error(err, NNFX_ERR_NOMEM, "graph check: out of memory");
+        r = nx_set_error(err, NNFX_ERR_NOMEM, "graph check: out of memory");
         goto out;
     }
     /* Edges producer -> consumer, one per (consumer, input) pair fed by a node, in CSR form. */
@@ -232,7 +232,7 @@ nnfx_result nx_onnx_model_toposort(nx_onnx_model *m, nnfx_error *err)
             v = next;
         }
         node_label(&m->nodes[v], v, label, sizeof label);
-        r = nnfx_set_error(err, NNFX_ERR_FORMAT,
+        r = nx_set_error(err, NNFX_ERR_FORMAT,
                            "graph: the nodes form a cycle through %s (%d of %d nodes cannot be "
                            "ordered)",
                            label, n - done, n);
@@ -243,7 +243,7 @@ nnfx_result nx_onnx_model_toposort(nx_onnx_model *m, nnfx_error *err)
     if (i < n) { /* not already in order: permute */
         sorted = (nx_onnx_node *)nx_calloc((size_t)n, sizeof *sorted);
         if (!sorted) {
-            r = nnfx_set_error(err, NNFX_ERR_NOMEM, "graph check: out of memory");
+            r = nx_set_error(err, NNFX_ERR_NOMEM, "graph check: out of memory");
             goto out;
         }
         for (i = 0; i < n; i++)
@@ -318,45 +318,45 @@ nnfx_result nx_onnx_model_validate(const nx_onnx_model *m, nnfx_error *err)
     nnfx_result r;
 
     if (!m)
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "graph check: model is NULL");
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG, "graph check: model is NULL");
     if (m->n_nodes > NX_ONNX_MAX_NODES)
-        return nnfx_set_error(err, NNFX_ERR_LIMIT, "graph has %d nodes, at most %d allowed",
+        return nx_set_error(err, NNFX_ERR_LIMIT, "graph has %d nodes, at most %d allowed",
                               m->n_nodes, NX_ONNX_MAX_NODES);
     for (i = 0; i < m->n_nodes; i++)
         if (m->nodes[i].n_attrs > NX_ONNX_MAX_ATTRS) /* keeps the pairwise check below small */
-            return nnfx_set_error(err, NNFX_ERR_LIMIT, "graph: node %d has %d attributes, at "
+            return nx_set_error(err, NNFX_ERR_LIMIT, "graph: node %d has %d attributes, at "
                                   "most %d allowed", i, m->nodes[i].n_attrs, NX_ONNX_MAX_ATTRS);
     if (m->n_outputs == 0)
-        return nnfx_set_error(err, NNFX_ERR_FORMAT, "graph has no outputs");
+        return nx_set_error(err, NNFX_ERR_FORMAT, "graph has no outputs");
     for (i = 0; i < m->n_inputs; i++)
         if (m->inputs[i].ndim > NNFX_MAX_DIMS)
-            return nnfx_set_error(err, NNFX_ERR_LIMIT, "graph input '%.200s' has %d dims",
+            return nx_set_error(err, NNFX_ERR_LIMIT, "graph input '%.200s' has %d dims",
                                   m->inputs[i].name, m->inputs[i].ndim);
     for (i = 0; i < m->n_outputs; i++)
         if (!m->outputs[i].name || !m->outputs[i].name[0])
-            return nnfx_set_error(err, NNFX_ERR_FORMAT, "graph: output %d has no name", i);
+            return nx_set_error(err, NNFX_ERR_FORMAT, "graph: output %d has no name", i);
     for (i = 0; i < m->n_nodes; i++) {
         const nx_onnx_node *n = &m->nodes[i];
         node_label(n, i, label, sizeof label);
         if (!n->op_type || !n->op_type[0])
-            return nnfx_set_error(err, NNFX_ERR_FORMAT, "graph: node %d has no op_type", i);
+            return nx_set_error(err, NNFX_ERR_FORMAT, "graph: node %d has no op_type", i);
         if (n->n_outputs < 1)
-            return nnfx_set_error(err, NNFX_ERR_FORMAT, "graph: %s has no outputs", label);
+            return nx_set_error(err, NNFX_ERR_FORMAT, "graph: %s has no outputs", label);
         k = m->opset >= 13 ? required_input_count(n) : 0; /* older opsets used attributes */
         if (n->n_inputs < k)
-            return nnfx_set_error(err, NNFX_ERR_FORMAT, "graph: %s needs %d input%s, has %d",
+            return nx_set_error(err, NNFX_ERR_FORMAT, "graph: %s needs %d input%s, has %d",
                                   label, k, k == 1 ? "" : "s", n->n_inputs);
         for (j = 0; j < k; j++)
             if (!n->inputs[j][0])
-                return nnfx_set_error(err, NNFX_ERR_FORMAT,
+                return nx_set_error(err, NNFX_ERR_FORMAT,
                                       "graph: %s input %d is required but empty", label, j);
         for (j = 0; j < n->n_attrs; j++) {
             if (!n->attrs[j].name || !n->attrs[j].name[0])
-                return nnfx_set_error(err, NNFX_ERR_FORMAT,
+                return nx_set_error(err, NNFX_ERR_FORMAT,
                                       "graph: %s attribute %d has no name", label, j);
             for (k = 0; k < j; k++)
                 if (strcmp(n->attrs[j].name, n->attrs[k].name) == 0)
-                    return nnfx_set_error(err, NNFX_ERR_FORMAT,
+                    return nx_set_error(err, NNFX_ERR_FORMAT,
                                           "graph: %s has attribute '%.100s' twice", label,
                                           n->attrs[j].name);
         }
@@ -373,7 +373,7 @@ nnfx_result nx_onnx_model_validate(const nx_onnx_model *m, nnfx_error *err)
                 char other[200];
                 node_label(n, i, label, sizeof label);
                 node_label(&m->nodes[p], p, other, sizeof other);
-                r = nnfx_set_error(err, NNFX_ERR_FORMAT,
+                r = nx_set_error(err, NNFX_ERR_FORMAT,
                                    "graph: %s input '%.200s' is produced by %s, %s (nodes "
                                    "are not in topological order)",
                                    label, n->inputs[j], p == i ? "itself" : other,
@@ -391,7 +391,7 @@ nnfx_result nx_onnx_model_check(nx_onnx_model *m, nnfx_error *err)
 {
     nnfx_result r;
     if (!m)
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "graph check: model is NULL");
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG, "graph check: model is NULL");
     if ((r = nx_onnx_model_toposort(m, err)) != NNFX_OK)
         return r;
     return nx_onnx_model_validate(m, err);

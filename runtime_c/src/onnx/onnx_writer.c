@@ -242,13 +242,13 @@ nnfx_result nx_onnx_model_serialize(const nx_onnx_model *m, uint8_t **out_data,
     int i;
 
     if (!m || !out_data || !out_size)
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "serialize: NULL argument");
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG, "serialize: NULL argument");
     *out_data = NULL;
     *out_size = 0;
     for (i = 0; i < m->n_initializers; i++) {
         const nx_onnx_tensor *t = &m->initializers[i];
         if (!nx_onnx_dtype_size(t->dtype) || t->count < 0 || (t->count && !t->data))
-            return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
+            return nx_set_error(err, NNFX_ERR_INVALID_ARG,
                                   "serialize: initializer '%.200s' has type %d or no data",
                                   t->name ? t->name : "", (int)t->dtype);
     }
@@ -281,7 +281,7 @@ nnfx_result nx_onnx_model_serialize(const nx_onnx_model *m, uint8_t **out_data,
     }
     if (b.failed) {
         nx_free(b.data);
-        return nnfx_set_error(err, NNFX_ERR_NOMEM, "serialize: out of memory");
+        return nx_set_error(err, NNFX_ERR_NOMEM, "serialize: out of memory");
     }
     *out_data = b.data;
     *out_size = b.len;

@@ -43,7 +43,7 @@ static nnfx_result node_fail(nx_builder *b, const nx_onnx_node *n, nnfx_result c
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return nnfx_set_error(b->err, code, "node %s (%s): %s", n->name[0] ? n->name : "<unnamed>",
+    return nx_set_error(b->err, code, "node %s (%s): %s", n->name[0] ? n->name : "<unnamed>",
                           n->op_type, msg);
 }
 
@@ -1374,7 +1374,7 @@ static nnfx_result fold_special(nx_builder *b, const nx_ctx *c, int *done)
             y->count = 1;
             y->dtype = NX_I64;
             if (!tmp_alloc(b, y, 8))
-                return nnfx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
+                return nx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
             ((int64_t *)y->tmp)[0] = x->count;
             return NNFX_OK;
         }
@@ -1390,7 +1390,7 @@ static nnfx_result fold_special(nx_builder *b, const nx_ctx *c, int *done)
         y->dtype = NX_I64;
         o = (int64_t *)tmp_alloc(b, y, 8);
         if (!o)
-            return nnfx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
+            return nx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
         for (i = st; i < en; i++)
             o[i - st] = x->dims[i];
         return NNFX_OK;
@@ -1422,7 +1422,7 @@ static nnfx_result fold_special(nx_builder *b, const nx_ctx *c, int *done)
             return r;
         y->dtype = isint ? NX_I64 : NX_F32;
         if (!tmp_alloc(b, y, isint ? 8 : 4))
-            return nnfx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
+            return nx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
         for (i = 0; i < y->count; i++) {
             if (isint)
                 ((int64_t *)y->tmp)[i] = (int64_t)val;
@@ -1450,7 +1450,7 @@ static nnfx_result fold_special(nx_builder *b, const nx_ctx *c, int *done)
             y->dims[0] = y->count = cnt;
             y->dtype = NX_I64;
             if (!tmp_alloc(b, y, 8))
-                return nnfx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
+                return nx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
             for (i = 0; i < cnt; i++)
                 ((int64_t *)y->tmp)[i] = (int64_t)((uint64_t)s0 + (uint64_t)i * (uint64_t)dd);
         } else {
@@ -1463,7 +1463,7 @@ static nnfx_result fold_special(nx_builder *b, const nx_ctx *c, int *done)
             y->ndim = 1;
             y->dims[0] = y->count = cnt;
             if (!tmp_alloc(b, y, 4))
-                return nnfx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
+                return nx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
             for (i = 0; i < cnt; i++)
                 ((float *)y->tmp)[i] = s0 + (float)i * dd;
         }
@@ -1480,7 +1480,7 @@ static nnfx_result fold_special(nx_builder *b, const nx_ctx *c, int *done)
             return r;
         y->dtype = toint ? NX_I64 : NX_F32;
         if (!tmp_alloc(b, y, toint ? 8 : 4))
-            return nnfx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
+            return nx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
         for (i = 0; i < x->count; i++) {
             double v = x->dtype == NX_I64 ? (double)((int64_t *)x->tmp)[i]
                                           : (double)((float *)x->tmp)[i];
@@ -1523,7 +1523,7 @@ static nnfx_result fold_special(nx_builder *b, const nx_ctx *c, int *done)
                 nx_free(ea);
                 nx_free(eb);
                 nx_free(ec);
-                return nnfx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
+                return nx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
             }
             if (cv->dtype != NX_I64) {
                 cc64 = (int64_t *)nx_malloc((size_t)cv->count * 8);
@@ -1531,7 +1531,7 @@ static nnfx_result fold_special(nx_builder *b, const nx_ctx *c, int *done)
                     nx_free(ea);
                     nx_free(eb);
                     nx_free(ec);
-                    return nnfx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
+                    return nx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
                 }
                 for (i = 0; i < cv->count; i++)
                     cc64[i] = ((float *)cv->tmp)[i] != 0.0f;
@@ -1558,7 +1558,7 @@ static nnfx_result fold_special(nx_builder *b, const nx_ctx *c, int *done)
             return r;
         y->dtype = NX_I64;
         if (!tmp_alloc(b, y, 8))
-            return nnfx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
+            return nx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
         for (i = 0; i < x->count; i++)
             ((int64_t *)y->tmp)[i] = !((int64_t *)x->tmp)[i];
         return NNFX_OK;
@@ -1595,7 +1595,7 @@ static nnfx_result fold_node(nx_builder *b, nx_ctx *c)
         if (!y->ndim && !y->count)
             y->count = 1;
         if (!tmp_alloc(b, y, y->dtype == NX_I64 ? 8 : 4))
-            return nnfx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
+            return nx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
     }
     if (anyint) {
         if (st.op == NX_OP_BINARY) {
@@ -1650,7 +1650,7 @@ static nnfx_result add_const_tensor(nx_builder *b, int vi, const nx_onnx_tensor 
     nx_val *v = &b->v[vi];
     int64_t i;
     if (t->ndim < 0 || t->ndim > NNFX_MAX_DIMS)
-        return nnfx_set_error(b->err, NNFX_ERR_UNSUPPORTED, "%s '%s': rank %d", what, t->name,
+        return nx_set_error(b->err, NNFX_ERR_UNSUPPORTED, "%s '%s': rank %d", what, t->name,
                               t->ndim);
     v->cls = NX_CONST;
     v->ndim = t->ndim;
@@ -1658,13 +1658,13 @@ static nnfx_result add_const_tensor(nx_builder *b, int vi, const nx_onnx_tensor 
     for (i = 0; i < t->ndim; i++) {
         if (t->dims[i] < 0 || t->dims[i] > NX_ONNX_MAX_TENSOR_ELEMS ||
             (t->dims[i] > 0 && v->count > NX_ONNX_MAX_TENSOR_ELEMS / t->dims[i]))
-            return nnfx_set_error(b->err, NNFX_ERR_LIMIT, "%s '%s': dimension %lld too large",
+            return nx_set_error(b->err, NNFX_ERR_LIMIT, "%s '%s': dimension %lld too large",
                                   what, t->name, (long long)i);
         v->dims[i] = t->dims[i];
         v->count *= t->dims[i];
     }
     if (v->count != t->count || v->count <= 0 || !t->data)
-        return nnfx_set_error(b->err, NNFX_ERR_UNSUPPORTED,
+        return nx_set_error(b->err, NNFX_ERR_UNSUPPORTED,
                               "%s '%s': empty or inconsistent tensor", what, t->name);
     switch (t->dtype) {
     case NNFX_DT_FLOAT:
@@ -1674,7 +1674,7 @@ static nnfx_result add_const_tensor(nx_builder *b, int vi, const nx_onnx_tensor 
     case NNFX_DT_DOUBLE:
         v->dtype = NX_F32;
         if (!tmp_alloc(b, v, 4))
-            return nnfx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
+            return nx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
         for (i = 0; i < v->count; i++)
             ((float *)v->tmp)[i] = (float)((const double *)t->data)[i];
         break;
@@ -1685,7 +1685,7 @@ static nnfx_result add_const_tensor(nx_builder *b, int vi, const nx_onnx_tensor 
     case NNFX_DT_INT32: case NNFX_DT_INT8: case NNFX_DT_UINT8: case NNFX_DT_BOOL:
         v->dtype = NX_I64;
         if (!tmp_alloc(b, v, 8))
-            return nnfx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
+            return nx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
         for (i = 0; i < v->count; i++) {
             int64_t x;
             if (t->dtype == NNFX_DT_INT32)
@@ -1698,7 +1698,7 @@ static nnfx_result add_const_tensor(nx_builder *b, int vi, const nx_onnx_tensor 
         }
         break;
     default:
-        return nnfx_set_error(b->err, NNFX_ERR_UNSUPPORTED, "%s '%s': element type %d",
+        return nx_set_error(b->err, NNFX_ERR_UNSUPPORTED, "%s '%s': element type %d",
                               what, t->name, (int)t->dtype);
     }
     v->data = (float *)v->tmp;
@@ -1731,24 +1731,24 @@ static nnfx_result add_inputs(nx_builder *b)
         nx_val *v;
         int vi, r = define_name(b, in->name, &vi), is_state;
         if (r == -2)
-            return nnfx_set_error(b->err, NNFX_ERR_FORMAT, "graph input '%s' is defined twice",
+            return nx_set_error(b->err, NNFX_ERR_FORMAT, "graph input '%s' is defined twice",
                                   in->name);
         if (r < 0)
-            return nnfx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
+            return nx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
         v = &b->v[vi];
         if (in->elem_type != NNFX_DT_FLOAT)
-            return nnfx_set_error(b->err, NNFX_ERR_UNSUPPORTED,
+            return nx_set_error(b->err, NNFX_ERR_UNSUPPORTED,
                                   "graph input '%s': element type %d, expected float32",
                                   in->name, (int)in->elem_type);
         if (in->ndim < 0 || in->ndim > NNFX_MAX_DIMS)
-            return nnfx_set_error(b->err, NNFX_ERR_UNSUPPORTED,
+            return nx_set_error(b->err, NNFX_ERR_UNSUPPORTED,
                                   "graph input '%s' has no fixed shape", in->name);
         v->ndim = in->ndim;
         v->count = 1;
         for (k = 0; k < in->ndim; k++) {
             if (in->dims[k] <= 0 || in->dims[k] > NX_ONNX_MAX_TENSOR_ELEMS ||
                 v->count > NX_ONNX_MAX_TENSOR_ELEMS / in->dims[k])
-                return nnfx_set_error(b->err, NNFX_ERR_UNSUPPORTED,
+                return nx_set_error(b->err, NNFX_ERR_UNSUPPORTED,
                                       "graph input '%s': dimension %d is %lld (shapes must be "
                                       "fixed and positive)", in->name, k,
                                       (long long)in->dims[k]);
@@ -1759,14 +1759,14 @@ static nnfx_result add_inputs(nx_builder *b)
         is_state = !strncmp(in->name, "state_in.", 9);
         if (!strcmp(in->name, "audio_in")) {
             if (in->ndim != 3 || in->dims[0] != 1)
-                return nnfx_set_error(b->err, NNFX_ERR_FORMAT,
+                return nx_set_error(b->err, NNFX_ERR_FORMAT,
                                       "graph input 'audio_in' must have shape [1, C_in, M + N]");
             v->cls = NX_DYN;
             v->time_axis = 2;
             m->audio_in = vi;
         } else if (!strcmp(in->name, "params")) {
             if (in->ndim != 2 || in->dims[0] != 1)
-                return nnfx_set_error(b->err, NNFX_ERR_FORMAT,
+                return nx_set_error(b->err, NNFX_ERR_FORMAT,
                                       "graph input 'params' must have shape [1, P]");
             v->cls = NX_PARAM;
             m->params = vi;
@@ -1774,13 +1774,13 @@ static nnfx_result add_inputs(nx_builder *b)
             v->cls = NX_DYN;
             m->nstate++;
         } else {
-            return nnfx_set_error(b->err, NNFX_ERR_UNSUPPORTED,
+            return nx_set_error(b->err, NNFX_ERR_UNSUPPORTED,
                                   "graph input '%s' is not audio_in, params or state_in.<k>",
                                   in->name);
         }
     }
     if (m->audio_in < 0)
-        return nnfx_set_error(b->err, NNFX_ERR_FORMAT, "the graph has no input 'audio_in'");
+        return nx_set_error(b->err, NNFX_ERR_FORMAT, "the graph has no input 'audio_in'");
     return NNFX_OK;
 }
 
@@ -1821,7 +1821,7 @@ static nnfx_result add_node(nx_builder *b, const nx_onnx_node *n)
         if (rr == -2)
             return BADF("output '%s' is defined twice", n->outputs[i]);
         if (rr < 0)
-            return nnfx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
+            return nx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
     }
     if (c.nout < 1 || c.out[0] < 0)
         return BADF("node has no output");
@@ -1839,7 +1839,7 @@ static nnfx_result add_node(nx_builder *b, const nx_onnx_node *n)
             y->count = 1;
             y->dtype = a->type == NNFX_ATTR_FLOAT ? NX_F32 : NX_I64;
             if (!tmp_alloc(b, y, y->dtype == NX_I64 ? 8 : 4))
-                return nnfx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
+                return nx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
             if (y->dtype == NX_I64)
                 ((int64_t *)y->tmp)[0] = a->i;
             else
@@ -1853,7 +1853,7 @@ static nnfx_result add_node(nx_builder *b, const nx_onnx_node *n)
             y->dims[0] = y->count = (int64_t)a->n;
             y->dtype = a->type == NNFX_ATTR_FLOATS ? NX_F32 : NX_I64;
             if (!tmp_alloc(b, y, y->dtype == NX_I64 ? 8 : 4))
-                return nnfx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
+                return nx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
             for (k = 0; k < a->n; k++) {
                 if (y->dtype == NX_I64)
                     ((int64_t *)y->tmp)[k] = a->ints[k];
@@ -1878,7 +1878,7 @@ static nnfx_result add_node(nx_builder *b, const nx_onnx_node *n)
     {
         nx_step *s = new_step(b);
         if (!s)
-            return nnfx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
+            return nx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
         r = plan_op(b, &c, s);
         if (r)
             return r;
@@ -1995,7 +1995,7 @@ static nnfx_result finish(nx_builder *b, size_t max_memory)
     m->state_in = (int *)nx_calloc((size_t)(m->nstate + 1), sizeof(int));
     m->state_out = (int *)nx_calloc((size_t)(m->nstate + 1), sizeof(int));
     if (!m->state_in || !m->state_out)
-        return nnfx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
+        return nx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
     k = 0;
     for (i = 0; i < om->n_inputs; i++) {
         const char *nm = om->inputs[i].name;
@@ -2008,42 +2008,42 @@ static nnfx_result finish(nx_builder *b, size_t max_memory)
             if (!strcmp(om->outputs[j].name, want))
                 break;
         if (j == om->n_outputs)
-            return nnfx_set_error(b->err, NNFX_ERR_FORMAT,
+            return nx_set_error(b->err, NNFX_ERR_FORMAT,
                                   "graph input '%s' has no matching output '%s'", nm, want);
         so = nx_names_get(&b->names, want);
         if (so < 0 || !b->v[so].defined)
-            return nnfx_set_error(b->err, NNFX_ERR_FORMAT, "graph output '%s' is not produced",
+            return nx_set_error(b->err, NNFX_ERR_FORMAT, "graph output '%s' is not produced",
                                   want);
         m->state_in[k] = nx_names_get(&b->names, nm);
         m->state_out[k] = so;
         if (b->v[so].count != b->v[m->state_in[k]].count)
-            return nnfx_set_error(b->err, NNFX_ERR_FORMAT,
+            return nx_set_error(b->err, NNFX_ERR_FORMAT,
                                   "'%s' has %lld elements but '%s' has %lld", want,
                                   (long long)b->v[so].count, nm,
                                   (long long)b->v[m->state_in[k]].count);
         if (b->v[so].time_axis >= 0 && b->stream)
-            return nnfx_set_error(b->err, NNFX_ERR_UNSUPPORTED,
+            return nx_set_error(b->err, NNFX_ERR_UNSUPPORTED,
                                   "'%s' depends on the frames of the block, not only on the "
                                   "state: cannot stream", want);
         if (b->v[so].cls == NX_CONST)
-            return nnfx_set_error(b->err, NNFX_ERR_UNSUPPORTED, "'%s' is a constant", want);
+            return nx_set_error(b->err, NNFX_ERR_UNSUPPORTED, "'%s' is a constant", want);
         k++;
     }
     for (j = 0; j < om->n_outputs; j++)
         if (!strcmp(om->outputs[j].name, "audio_out"))
             m->audio_out = nx_names_get(&b->names, "audio_out");
     if (m->audio_out < 0 || !b->v[m->audio_out].defined)
-        return nnfx_set_error(b->err, NNFX_ERR_FORMAT, "the graph has no output 'audio_out'");
+        return nx_set_error(b->err, NNFX_ERR_FORMAT, "the graph has no output 'audio_out'");
     {
         nx_val *y = &b->v[m->audio_out];
         if (y->cls != NX_DYN)
-            return nnfx_set_error(b->err, NNFX_ERR_UNSUPPORTED,
+            return nx_set_error(b->err, NNFX_ERR_UNSUPPORTED,
                                   "'audio_out' does not depend on audio_in or state");
         if (y->ndim != 3 || y->dims[0] != 1)
-            return nnfx_set_error(b->err, NNFX_ERR_FORMAT,
+            return nx_set_error(b->err, NNFX_ERR_FORMAT,
                                   "'audio_out' has rank %d; expected [1, C_out, N]", y->ndim);
         if (b->stream && y->time_axis != 2)
-            return nnfx_set_error(b->err, NNFX_ERR_UNSUPPORTED,
+            return nx_set_error(b->err, NNFX_ERR_UNSUPPORTED,
                                   "the last axis of 'audio_out' is not the time axis of "
                                   "'audio_in' (it is axis %d): cannot stream", y->time_axis);
     }
@@ -2051,7 +2051,7 @@ static nnfx_result finish(nx_builder *b, size_t max_memory)
     /* dead-step removal */
     live = (char *)nx_calloc((size_t)(b->nsteps + 1), 1);
     if (!live)
-        return nnfx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
+        return nx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
     b->v[m->audio_out].needed = 1;
     for (i = 0; i < m->nstate; i++)
         b->v[m->state_out[i]].needed = 1;
@@ -2090,7 +2090,7 @@ static nnfx_result finish(nx_builder *b, size_t max_memory)
     shoff = (size_t *)nx_calloc((size_t)(b->nv + 1), sizeof(size_t));
     shared = (char *)nx_calloc((size_t)(b->nv + 1), 1);
     if (!first || !last || !order || !shoff || !shared) {
-        r = nnfx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
+        r = nx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
         goto out;
     }
     for (i = 0; i < b->nv; i++) {
@@ -2141,7 +2141,7 @@ static nnfx_result finish(nx_builder *b, size_t max_memory)
     capreq = b->nv + b->nsteps + 4;
     reqs = (nx_req *)nx_calloc((size_t)capreq, sizeof *reqs);
     if (!reqs) {
-        r = nnfx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
+        r = nx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
         goto out;
     }
     if (shared_bytes) {
@@ -2155,14 +2155,14 @@ static nnfx_result finish(nx_builder *b, size_t max_memory)
             continue;
         if (v->cls == NX_CONST) {
             if (v->dtype != NX_F32) {
-                r = nnfx_set_error(b->err, NNFX_ERR_UNSUPPORTED,
+                r = nx_set_error(b->err, NNFX_ERR_UNSUPPORTED,
                                    "an integer constant is used as data at run time");
                 goto out;
             }
             m->weight_bytes += (size_t)v->count * sizeof(float);
         }
         if ((uint64_t)rt_count(b, v) > (uint64_t)(SIZE_MAX / 8)) {
-            r = nnfx_set_error(b->err, NNFX_ERR_LIMIT, "a tensor is too large for this machine");
+            r = nx_set_error(b->err, NNFX_ERR_LIMIT, "a tensor is too large for this machine");
             goto out;
         }
         reqs[nreq].slot = (void **)&v->data;
@@ -2178,7 +2178,7 @@ static nnfx_result finish(nx_builder *b, size_t max_memory)
             s->ring_len = s->hist + b->max_block;
             rb = (uint64_t)b->v[s->in[0]].dims[1] * (uint64_t)s->ring_len * sizeof(float);
             if (rb > (uint64_t)(SIZE_MAX / 4)) {
-                r = nnfx_set_error(b->err, NNFX_ERR_LIMIT, "a history is too large");
+                r = nx_set_error(b->err, NNFX_ERR_LIMIT, "a history is too large");
                 goto out;
             }
             reqs[nreq].slot = (void **)&s->ring;
@@ -2201,14 +2201,14 @@ static nnfx_result finish(nx_builder *b, size_t max_memory)
         total += align64(reqs[i].bytes);
     }
     if (total > max_memory) {
-        r = nnfx_set_error(b->err, NNFX_ERR_LIMIT,
+        r = nx_set_error(b->err, NNFX_ERR_LIMIT,
                            "the model needs more than the memory limit of %zu bytes",
                            max_memory);
         goto out;
     }
     m->arena = nx_calloc(total ? total : 1, 1);
     if (!m->arena) {
-        r = nnfx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory (%zu bytes)", total);
+        r = nx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory (%zu bytes)", total);
         goto out;
     }
     m->arena_bytes = total;
@@ -2246,7 +2246,7 @@ static nnfx_result finish(nx_builder *b, size_t max_memory)
     m->pre = (nx_step *)nx_calloc((size_t)(npre + 1), sizeof(nx_step));
     m->main = (nx_step *)nx_calloc((size_t)(nmain + 1), sizeof(nx_step));
     if (!m->pre || !m->main) {
-        r = nnfx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
+        r = nx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
         goto out;
     }
     for (i = 0; i < b->nsteps; i++) {
@@ -2302,15 +2302,15 @@ nnfx_result nx_plan_build(nnfx_model *m, const nx_onnx_model *om, size_t max_mem
     for (i = 0; i < om->n_nodes; i++)
         expected += (size_t)om->nodes[i].n_outputs;
     if (nx_names_init(&b.names, expected))
-        return nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
+        return nx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
     r = add_inputs(&b);
     for (i = 0; !r && i < om->n_initializers; i++) {
         int vi, d = define_name(&b, om->initializers[i].name, &vi);
         if (d == -2)
-            r = nnfx_set_error(err, NNFX_ERR_FORMAT, "initializer '%s' is defined twice",
+            r = nx_set_error(err, NNFX_ERR_FORMAT, "initializer '%s' is defined twice",
                                om->initializers[i].name);
         else if (d < 0)
-            r = nnfx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
+            r = nx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
         else
             r = add_const_tensor(&b, vi, &om->initializers[i], "initializer");
     }

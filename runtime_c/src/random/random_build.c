@@ -279,7 +279,7 @@ static nnfx_result add_reference(builder *b, const nnfx_random_recipe *r, const 
     y = (float *)b_alloc(b, (size_t)(cout * L) * sizeof(float));
     if (!x || !y) {
         nnfx_model_free(m);
-        return nnfx_set_error(err, NNFX_ERR_NOMEM, "random build: out of memory for the reference");
+        return nx_set_error(err, NNFX_ERR_NOMEM, "random build: out of memory for the reference");
     }
     for (c = 0; c < cin; c++) {
         uint64_t key = ref_mix(0x6E6E66785265664FULL + (uint64_t)c);
@@ -296,7 +296,7 @@ static nnfx_result add_reference(builder *b, const nnfx_random_recipe *r, const 
     rc = nnfx_model_process(m, ip, op, (int)L);
     nnfx_model_free(m);
     if (rc != NNFX_OK)
-        return nnfx_set_error(err, rc, "random build: running the reference failed");
+        return nx_set_error(err, rc, "random build: running the reference failed");
     for (i = 0; i < cout * L; i++)
         if (fabs((double)y[i]) > peak)
             peak = fabs((double)y[i]);
@@ -413,15 +413,15 @@ nnfx_result nnfx_random_build(const nnfx_random_recipe *r, int block_size, doubl
     if (out_size)
         *out_size = 0;
     if (!out_data || !out_size)
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "random build: NULL output pointer");
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG, "random build: NULL output pointer");
     rc = nnfx_random_recipe_validate(r, err);
     if (rc != NNFX_OK)
         return rc;
     if (block_size < 1 || block_size > 65536)
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG,
                               "random build: block size %d is out of range 1-65536", block_size);
     if (!(sample_rate > 0.0 && sample_rate <= 1e6))
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG,
                               "random build: sample rate %g is out of range (0, 1e6] Hz",
                               sample_rate);
     rf = nnfx_random_receptive_field(r);
@@ -548,7 +548,7 @@ nnfx_result nnfx_random_build(const nnfx_random_recipe *r, int block_size, doubl
 fail:
     rc = b.rc;
     b_release(&b);
-    return nnfx_set_error(err, rc, "random build: %s while building the graph",
+    return nx_set_error(err, rc, "random build: %s while building the graph",
                           rc == NNFX_ERR_NOMEM ? "out of memory" : "internal capacity exceeded");
 }
 

@@ -133,35 +133,35 @@ nnfx_result nnfx_random_recipe_validate(const nnfx_random_recipe *r, nnfx_error 
     long rf;
     nnfx_random_recipe c;
     if (!r)
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "random recipe: NULL recipe");
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG, "random recipe: NULL recipe");
     c = *r;
     for (i = 0; i < sizeof k_int_keys / sizeof k_int_keys[0]; i++) {
         long v = strcmp(k_int_keys[i].key, "seed") == 0 ? (long)c.seed
                                                          : (long)*int_field(&c, k_int_keys[i].key);
         if (v < k_int_keys[i].lo || v > k_int_keys[i].hi)
-            return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
+            return nx_set_error(err, NNFX_ERR_INVALID_ARG,
                                   "random recipe: %s = %ld is out of range %ld-%ld",
                                   k_int_keys[i].key, v, k_int_keys[i].lo, k_int_keys[i].hi);
     }
     if (!(r->in_gain_db >= -60.0 && r->in_gain_db <= 60.0))
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG,
                               "random recipe: in_gain_db = %g is out of range -60...60 dB",
                               r->in_gain_db);
     if (!(r->out_gain_db >= -60.0 && r->out_gain_db <= 60.0))
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG,
                               "random recipe: out_gain_db = %g is out of range -60...60 dB",
                               r->out_gain_db);
     if (!nnfx_activation_name(r->activation))
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG,
                               "random recipe: activation %d is not one of: %s", (int)r->activation,
                               nnfx_activation_names());
     if (!nnfx_init_name(r->init))
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG,
                               "random recipe: init %d is not one of: %s", (int)r->init,
                               nnfx_init_names());
     rf = nnfx_random_receptive_field(r);
     if (rf > MAX_RF)
-        return nnfx_set_error(err, NNFX_ERR_LIMIT,
+        return nx_set_error(err, NNFX_ERR_LIMIT,
                               "random recipe: receptive field %ld frames exceeds %ld (kernel %d, "
                               "growth %d, %d layers): use fewer layers, a smaller kernel or a "
                               "smaller growth",
@@ -174,7 +174,7 @@ nnfx_result nnfx_random_recipe_set(nnfx_random_recipe *r, const char *key, const
 {
     size_t i;
     if (!r || !key)
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "random: NULL argument");
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG, "random: NULL argument");
     if (!strcmp(key, "in"))
         key = "in_channels";
     else if (!strcmp(key, "out"))
@@ -188,7 +188,7 @@ nnfx_result nnfx_random_recipe_set(nnfx_random_recipe *r, const char *key, const
                 snprintf(shown, sizeof shown, "'%s'", sval);
             else
                 snprintf(shown, sizeof shown, "%g", fval);
-            return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "random: %s %s is not one of: %s",
+            return nx_set_error(err, NNFX_ERR_INVALID_ARG, "random: %s %s is not one of: %s",
                                   key, shown, is_act ? nnfx_activation_names() : nnfx_init_names());
         }
         if (is_act)
@@ -199,10 +199,10 @@ nnfx_result nnfx_random_recipe_set(nnfx_random_recipe *r, const char *key, const
     }
     if (!strcmp(key, "in_gain_db") || !strcmp(key, "out_gain_db")) {
         if (sval)
-            return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
+            return nx_set_error(err, NNFX_ERR_INVALID_ARG,
                                   "random: %s needs a number -60...60 dB, got '%s'", key, sval);
         if (!(fval >= -60.0 && fval <= 60.0))
-            return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
+            return nx_set_error(err, NNFX_ERR_INVALID_ARG,
                                   "random: %s = %g is out of range -60...60 dB", key, fval);
         if (key[0] == 'i')
             r->in_gain_db = fval;
@@ -215,15 +215,15 @@ nnfx_result nnfx_random_recipe_set(nnfx_random_recipe *r, const char *key, const
         if (strcmp(key, k->key) != 0)
             continue;
         if (sval)
-            return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
+            return nx_set_error(err, NNFX_ERR_INVALID_ARG,
                                   "random: %s needs an integer %ld-%ld, got '%s'", key, k->lo,
                                   k->hi, sval);
         if (!(fval >= (double)k->lo && fval <= (double)k->hi))
-            return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
+            return nx_set_error(err, NNFX_ERR_INVALID_ARG,
                                   "random: %s = %g is out of range %ld-%ld", key, fval, k->lo,
                                   k->hi);
         if (fval != floor(fval))
-            return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
+            return nx_set_error(err, NNFX_ERR_INVALID_ARG,
                                   "random: %s = %g must be an integer %ld-%ld", key, fval, k->lo,
                                   k->hi);
         if (!strcmp(key, "seed"))
@@ -232,7 +232,7 @@ nnfx_result nnfx_random_recipe_set(nnfx_random_recipe *r, const char *key, const
             *int_field(r, key) = (int)fval;
         return NNFX_OK;
     }
-    return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
+    return nx_set_error(err, NNFX_ERR_INVALID_ARG,
                           "random: unknown key '%s' (keys: layers kernel channels growth "
                           "activation init bias depthwise seed in out in_gain_db out_gain_db)",
                           key);
@@ -409,7 +409,7 @@ nnfx_result nnfx_random_layer_weights(const nnfx_random_recipe *r, int layer, fl
     if (rc != NNFX_OK)
         return rc;
     if (nnfx_random_layer_shape(r, layer, &cout, &cin_g, NULL, NULL) != NNFX_OK || !weight)
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG,
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG,
                               "random: layer %d out of range 0-%d (or NULL weight)", layer,
                               r->layers - 1);
     k = r->kernel;
@@ -450,7 +450,7 @@ nnfx_result nnfx_random_layer_weights(const nnfx_random_recipe *r, int layer, fl
         long rows = cout, cols = fan_in;
         double *m = (double *)nx_malloc((size_t)n * sizeof(double));
         if (!m)
-            return nnfx_set_error(err, NNFX_ERR_NOMEM,
+            return nx_set_error(err, NNFX_ERR_NOMEM,
                                   "random: out of memory for layer %d's orthogonal init", layer);
         for (j = 0; j < n; j++)
             m[j] = normal(key, (uint64_t)j);
@@ -470,7 +470,7 @@ nnfx_result nnfx_random_layer_weights(const nnfx_random_recipe *r, int layer, fl
             weight[((long)o * cin_g + o % cin_g) * k + (k - 1) / 2] = 1.0f;
         break;
     default:
-        return nnfx_set_error(err, NNFX_ERR_INVALID_ARG, "random: unknown init %d", (int)r->init);
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG, "random: unknown init %d", (int)r->init);
     }
     if (bias) {
         if (!r->bias || r->init == NNFX_INIT_DIRAC) {
