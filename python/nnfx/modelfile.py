@@ -193,6 +193,40 @@ def _floats(meta: Mapping[str, str], key: str, channels: int) -> np.ndarray | No
         raise NnfxError(f"metadata {key}: {exc}") from exc
 
 
+# float32's largest finite magnitude, rounded down as the C runtime's check has it
+FLOAT32_LIMIT = 3e38
+
+
+def check_params(params: Any) -> list[dict[str, Any]]:
+    """The knob list of nnfx.params, checked as the C runtime checks it: each entry a string
+    "name" (unique), finite float32 "min" <= "default" <= "max", an optional string "unit".
+    NnfxError naming the entry otherwise."""
+    if not isinstance(params, list):
+        raise NnfxError(f"metadata {Key.PARAMS} is not a JSON list")
+    seen: dict[str, int] = {}
+    for i, p in enumerate(params):
+        numbers = [p.get(k) for k in ("min", "default", "max")] if isinstance(p, dict) else []
+        if (not isinstance(p, dict) or not isinstance(p.get("name"), str)
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                           for v in numbers)
+                or not isinstance(p.get("unit", ""), str)):
+            raise NnfxError(f'metadata {Key.PARAMS} entry {i}: needs string "name", numbers '
+                            '"min", "max", "default" (and string "unit")')
+        name = p["name"]
+        lo, default, hi = (float(v) for v in numbers)
+        if not all(abs(v) <= FLOAT32_LIMIT for v in (lo, default, hi)):
+            raise NnfxError(f"metadata {Key.PARAMS} entry {i} ('{name}'): min, max and default "
+                            "must be finite float32 values (|x| <= 3e38)")
+        if not lo <= default <= hi:
+            raise NnfxError(f"metadata {Key.PARAMS} entry {i} ('{name}'): need min <= default "
+                            f"<= max (min {lo:g}, default {default:g}, max {hi:g})")
+        if name in seen:
+            raise NnfxError(f"metadata {Key.PARAMS} entries {seen[name]} and {i} have the same "
+                            f"name '{name}': knob names must be unique")
+        seen[name] = i
+    return params
+
+
 def parse_metadata(meta: Mapping[str, str], in_channels: int, out_channels: int) -> FileMeta:
     """FileMeta from a metadata map; NnfxError for a missing or malformed value."""
     try:
@@ -206,8 +240,7 @@ def parse_metadata(meta: Mapping[str, str], in_channels: int, out_channels: int)
         sample_rate = float(meta.get(Key.SAMPLE_RATE, "0"))
     except (ValueError, TypeError) as exc:
         raise NnfxError(f"malformed nnfx metadata: {exc}") from exc
-    if not isinstance(params, list):
-        raise NnfxError(f"metadata {Key.PARAMS} is not a JSON list")
+    check_params(params)
     fm = FileMeta(
         block_size=_required_int(meta, Key.BLOCK_SIZE),
         lookback=_required_int(meta, Key.LOOKBACK),

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from nnfx.errors import NnfxError
-from nnfx.modelfile import FLOAT_KEYS, Key, decode_floats, read_file
+from nnfx.modelfile import FLOAT_KEYS, Key, check_params, decode_floats, read_file
 
 
 def _int(meta: dict[str, str], key: str, path: str, required: bool = False) -> int | None:
@@ -98,7 +98,10 @@ def describe(path: str) -> dict[str, Any]:
     cin = _int(meta, Key.IN_CHANNELS, path)
     cout = _int(meta, Key.OUT_CHANNELS, path)
     graph = _graph_summary(model)
-    params = _json(meta, Key.PARAMS, path) or []
+    try:
+        params = check_params(_json(meta, Key.PARAMS, path) or [])
+    except NnfxError as exc:
+        raise NnfxError(f"{path}: {exc}") from None
     arch = _json(meta, Key.ARCHITECTURE, path) or {}
     count = _int(meta, Key.PARAMETER_COUNT, path)
     macs = _int(meta, Key.MACS_PER_SAMPLE, path)

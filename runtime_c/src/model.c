@@ -101,40 +101,59 @@ static nnfx_result load_params(nnfx_model *m, const nx_onnx_model *om, nnfx_erro
         nx_json_free(j);
         return nx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
     }
+    /* Every refusal below formats its message while the JSON tree (which owns the knob's name)
+       is still alive, then leaves through `done`, the one place that frees it. */
+    r = NNFX_OK;
     for (i = 0, it = j->child; it; it = it->next, i++) {
         const nx_json *nm = nx_json_get(it, "name"), *mn = nx_json_get(it, "min");
         const nx_json *mx = nx_json_get(it, "max"), *df = nx_json_get(it, "default");
         const nx_json *un = nx_json_get(it, "unit");
         nnfx_param_info *p = &m->pinfo[i];
+        int k;
         if (!nm || nm->type != NNFX_JSON_STRING || !mn || mn->type != NNFX_JSON_NUMBER || !mx ||
             mx->type != NNFX_JSON_NUMBER || !df || df->type != NNFX_JSON_NUMBER ||
             (un && un->type != NNFX_JSON_STRING)) {
-            nx_json_free(j);
-            return nx_set_error(err, NNFX_ERR_FORMAT,
-                                  "metadata 'nnfx.params' entry %d: needs string \"name\", "
-                                  "numbers \"min\", \"max\", \"default\" (and string \"unit\")",
-                                  i);
+            r = nx_set_error(err, NNFX_ERR_FORMAT,
+                             "metadata 'nnfx.params' entry %d: needs string \"name\", "
+                             "numbers \"min\", \"max\", \"default\" (and string \"unit\")",
+                             i);
+            goto done;
         }
-        if (!(mn->number <= df->number && df->number <= mx->number) ||
-            fabs(mn->number) > 3e38 || fabs(mx->number) > 3e38) {
-            nx_json_free(j);
-            return nx_set_error(err, NNFX_ERR_FORMAT,
-                                  "metadata 'nnfx.params' entry %d ('%s'): need min <= default "
-                                  "<= max", i, nm->string);
+        if (!(fabs(mn->number) <= 3e38 && fabs(mx->number) <= 3e38 &&
+              fabs(df->number) <= 3e38)) {
+            r = nx_set_error(err, NNFX_ERR_FORMAT,
+                             "metadata 'nnfx.params' entry %d ('%s'): min, max and default must "
+                             "be finite float32 values (|x| <= 3e38)", i, nm->string);
+            goto done;
         }
+        if (!(mn->number <= df->number && df->number <= mx->number)) {
+            r = nx_set_error(err, NNFX_ERR_FORMAT,
+                             "metadata 'nnfx.params' entry %d ('%s'): need min <= default "
+                             "<= max (min %g, default %g, max %g)", i, nm->string, mn->number,
+                             df->number, mx->number);
+            goto done;
+        }
+        for (k = 0; k < i; k++)
+            if (strcmp(m->pinfo[k].name, nm->string) == 0) {
+                r = nx_set_error(err, NNFX_ERR_FORMAT,
+                                 "metadata 'nnfx.params' entries %d and %d have the same name "
+                                 "'%s': knob names must be unique", k, i, nm->string);
+                goto done;
+            }
         p->name = nx_strdup(nm->string);
         p->unit = nx_strdup(un ? un->string : "");
         if (!p->name || !p->unit) {
-            nx_json_free(j);
-            return nx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
+            r = nx_set_error(err, NNFX_ERR_NOMEM, "out of memory");
+            goto done;
         }
         p->min_value = (float)mn->number;
         p->max_value = (float)mx->number;
         p->default_value = (float)df->number;
         m->pvals[i] = p->default_value;
     }
+done:
     nx_json_free(j);
-    return NNFX_OK;
+    return r;
 }
 
 /* ------------------------------------------------------------ load */
