@@ -12,8 +12,10 @@ frame of history, a wrong knob) is orders of magnitude larger.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+from pathlib import Path
 
 import binding_models as bm
 import numpy as np
@@ -444,3 +446,14 @@ def test_knob_set_before_processing_starts_from_silence_with_it() -> None:
             expected_tail = tiny.reference(x, gain=0.3)[:, 50:]
             # once the history written with the old value has left the receptive field
             assert _err(y[:, tiny.lookback :], expected_tail[:, tiny.lookback :]) < TOL
+
+
+def test_load_refuses_what_is_not_a_file(tmp_path: Path) -> None:
+    """A folder, a FIFO with no writer (opening it would block forever) and a device are
+    refused by name before the runtime opens them."""
+    fifo = tmp_path / "pipe.onnx"
+    os.mkfifo(fifo)
+    for path, words in ((tmp_path, "is a folder"), (fifo, "is a pipe or socket"),
+                        (Path("/dev/null"), "is a device")):
+        with pytest.raises(nnfx.ModelError, match=words):
+            nnfx.load(str(path))

@@ -3,11 +3,15 @@
  * info, verify against the embedded reference, free. Planning is in plan.c, running in
  * exec.c.
  */
+#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200112L /* stat() */
+#endif
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "alloc.h"
 #include "engine.h"
@@ -328,9 +332,34 @@ nnfx_result nnfx_model_load_memory(const void *data, size_t size, const nnfx_con
     return r;
 }
 
+/* Refuse what is not a regular file before opening it: opening a FIFO with no writer would
+   block forever, and a directory has no size to read. NULL when `path` is a regular file or
+   cannot be examined (fopen then says why). */
+static const char *not_a_file(const char *path)
+{
+#if defined(_WIN32)
+    struct _stat st;
+    if (_stat(path, &st) != 0)
+        return NULL;
+    if (st.st_mode & _S_IFDIR)
+        return "is a folder, not a model file";
+    return (st.st_mode & _S_IFREG) ? NULL : "is not a regular file";
+#else
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return NULL;
+    if (S_ISDIR(st.st_mode))
+        return "is a folder, not a model file";
+    if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))
+        return "is a pipe or socket, not a model file";
+    return S_ISREG(st.st_mode) ? NULL : "is a device, not a model file";
+#endif
+}
+
 nnfx_result nnfx_model_load_file(const char *path, const nnfx_config *config, nnfx_model **out,
                                  nnfx_error *err)
 {
+    const char *kind;
     FILE *f;
     uint8_t *buf;
     long n;
@@ -339,6 +368,9 @@ nnfx_result nnfx_model_load_file(const char *path, const nnfx_config *config, nn
         *out = NULL;
     if (!path || !out)
         return nx_set_error(err, NNFX_ERR_INVALID_ARG, "path or out is NULL");
+    kind = not_a_file(path);
+    if (kind)
+        return nx_set_error(err, NNFX_ERR_IO, "'%s' %s", path, kind);
     f = fopen(path, "rb");
     if (!f)
         return nx_set_error(err, NNFX_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
