@@ -132,8 +132,8 @@ void nx_run_binary(nx_step *s, const nx_exec *e)
             ao += idx[k] * as[k];
             bo += idx[k] * bs[k];
         }
-        bin_row(s->u.binary.kind, A->data + ao, as[on - 1], B->data + bo, bs[on - 1], Y->data + r * inner,
-                inner);
+        bin_row(s->u.binary.kind, A->data + ao, as[on - 1], B->data + bo, bs[on - 1],
+                Y->data + r * inner, inner);
         for (k = on - 2; k >= 0; k--) {
             if (++idx[k] < od[k])
                 break;

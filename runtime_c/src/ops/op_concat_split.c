@@ -160,6 +160,7 @@ void nx_run_split(nx_step *s, const nx_exec *e)
         inner = nx_inner_of(od, Y->ndim, s->u.split.axis);
         for (o = 0; o < outer; o++)
             memcpy((char *)Y->data + (size_t)(o * inner) * es,
-                   x + (size_t)(o * iinner + s->u.split.offsets[i] * after) * es, (size_t)inner * es);
+                   x + (size_t)(o * iinner + s->u.split.offsets[i] * after) * es,
+                   (size_t)inner * es);
     }
 }

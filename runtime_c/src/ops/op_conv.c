@@ -1,4 +1,4 @@
-/* ops_conv.c - 1-D convolution (dilation, groups, bias), valid padding, stride 1.
+/* op_conv.c - 1-D convolution (dilation, groups, bias), valid padding, stride 1.
  *
  * Look-back mode: input [1, Cin, L] -> output [1, Cout, L - (k-1)d], straight from the input.
  * Stream mode: each input channel's newest frames go into a ring of (k-1)d + max_block frames,

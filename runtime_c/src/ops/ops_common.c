@@ -46,7 +46,7 @@ int64_t nx_inner_of(const int64_t *d, int ndim, int axis)
 }
 
 void nx_bcast_strides(int ndim, const int64_t *dims, int ondim, const int64_t *odims,
-                          int64_t *st)
+                      int64_t *st)
 {
     int64_t acc = 1;
     int i;

@@ -10,7 +10,7 @@
 #include "plan_internal.h"
 
 nnfx_result nx_node_fail(nx_builder *b, const nx_onnx_node *n, nnfx_result code,
-                             const char *fmt, ...)
+                         const char *fmt, ...)
 {
     char msg[400];
     va_list ap;
@@ -18,7 +18,7 @@ nnfx_result nx_node_fail(nx_builder *b, const nx_onnx_node *n, nnfx_result code,
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     return nx_set_error(b->err, code, "node %s (%s): %s", n->name[0] ? n->name : "<unnamed>",
-                          n->op_type, msg);
+                        n->op_type, msg);
 }
 
 int nx_new_val(nx_builder *b)
@@ -66,7 +66,7 @@ int64_t nx_prod(const int64_t *d, int n)
 }
 
 nnfx_result nx_set_shape(nx_builder *b, const nx_onnx_node *n, nx_val *v, int ndim,
-                             const int64_t *dims)
+                         const int64_t *dims)
 {
     int i;
     int64_t c = 1;
@@ -226,7 +226,7 @@ int nx_promote_time(nx_builder *b, int vi, int axis, int64_t extent)
 /* Output time axis of an op whose inputs broadcast right-aligned into rank `on`.
  * Refuses (in stream mode) inputs that vary along the time axis without being audio. */
 nnfx_result nx_bcast_time(nx_builder *b, const nx_ctx *c, int on, int first, int count,
-                              int *ta_out)
+                          int *ta_out)
 {
     const nx_onnx_node *n = c->n;
     int ta = -1, i;

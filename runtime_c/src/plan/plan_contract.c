@@ -21,26 +21,26 @@ nnfx_result nx_add_inputs(nx_builder *b)
         int vi, r = nx_define_name(b, in->name, &vi), is_state;
         if (r == -2)
             return nx_set_error(b->err, NNFX_ERR_FORMAT, "graph input '%s' is defined twice",
-                                  in->name);
+                                in->name);
         if (r < 0)
             return nx_set_error(b->err, NNFX_ERR_NOMEM, "out of memory");
         v = &b->v[vi];
         if (in->elem_type != NNFX_DT_FLOAT)
             return nx_set_error(b->err, NNFX_ERR_UNSUPPORTED,
-                                  "graph input '%s': element type %d, expected float32",
-                                  in->name, (int)in->elem_type);
+                                "graph input '%s': element type %d, expected float32",
+                                in->name, (int)in->elem_type);
         if (in->ndim < 0 || in->ndim > NNFX_MAX_DIMS)
             return nx_set_error(b->err, NNFX_ERR_UNSUPPORTED,
-                                  "graph input '%s' has no fixed shape", in->name);
+                                "graph input '%s' has no fixed shape", in->name);
         v->ndim = in->ndim;
         v->count = 1;
         for (k = 0; k < in->ndim; k++) {
             if (in->dims[k] <= 0 || in->dims[k] > NX_ONNX_MAX_TENSOR_ELEMS ||
                 v->count > NX_ONNX_MAX_TENSOR_ELEMS / in->dims[k])
                 return nx_set_error(b->err, NNFX_ERR_UNSUPPORTED,
-                                      "graph input '%s': dimension %d is %lld (shapes must be "
-                                      "fixed and positive)", in->name, k,
-                                      (long long)in->dims[k]);
+                                    "graph input '%s': dimension %d is %lld (shapes must be "
+                                    "fixed and positive)", in->name, k,
+                                    (long long)in->dims[k]);
             v->dims[k] = in->dims[k];
             v->count *= in->dims[k];
         }
@@ -49,14 +49,14 @@ nnfx_result nx_add_inputs(nx_builder *b)
         if (!strcmp(in->name, "audio_in")) {
             if (in->ndim != 3 || in->dims[0] != 1)
                 return nx_set_error(b->err, NNFX_ERR_FORMAT,
-                                      "graph input 'audio_in' must have shape [1, C_in, M + N]");
+                                    "graph input 'audio_in' must have shape [1, C_in, M + N]");
             v->cls = NX_DYN;
             v->time_axis = 2;
             m->audio_in = vi;
         } else if (!strcmp(in->name, "params")) {
             if (in->ndim != 2 || in->dims[0] != 1)
                 return nx_set_error(b->err, NNFX_ERR_FORMAT,
-                                      "graph input 'params' must have shape [1, P]");
+                                    "graph input 'params' must have shape [1, P]");
             v->cls = NX_PARAM;
             m->params = vi;
         } else if (is_state) {
@@ -64,8 +64,8 @@ nnfx_result nx_add_inputs(nx_builder *b)
             m->nstate++;
         } else {
             return nx_set_error(b->err, NNFX_ERR_UNSUPPORTED,
-                                  "graph input '%s' is not audio_in, params or state_in.<k>",
-                                  in->name);
+                                "graph input '%s' is not audio_in, params or state_in.<k>",
+                                in->name);
         }
     }
     if (m->audio_in < 0)
@@ -97,22 +97,22 @@ nnfx_result nx_check_outputs(nx_builder *b)
                 break;
         if (j == om->n_outputs)
             return nx_set_error(b->err, NNFX_ERR_FORMAT,
-                                  "graph input '%s' has no matching output '%s'", nm, want);
+                                "graph input '%s' has no matching output '%s'", nm, want);
         so = nx_names_get(&b->names, want);
         if (so < 0 || !b->v[so].defined)
             return nx_set_error(b->err, NNFX_ERR_FORMAT, "graph output '%s' is not produced",
-                                  want);
+                                want);
         m->state_in[k] = nx_names_get(&b->names, nm);
         m->state_out[k] = so;
         if (b->v[so].count != b->v[m->state_in[k]].count)
             return nx_set_error(b->err, NNFX_ERR_FORMAT,
-                                  "'%s' has %lld elements but '%s' has %lld", want,
-                                  (long long)b->v[so].count, nm,
-                                  (long long)b->v[m->state_in[k]].count);
+                                "'%s' has %lld elements but '%s' has %lld", want,
+                                (long long)b->v[so].count, nm,
+                                (long long)b->v[m->state_in[k]].count);
         if (b->v[so].time_axis >= 0 && b->stream)
             return nx_set_error(b->err, NNFX_ERR_UNSUPPORTED,
-                                  "'%s' depends on the frames of the block, not only on the "
-                                  "state: cannot stream", want);
+                                "'%s' depends on the frames of the block, not only on the "
+                                "state: cannot stream", want);
         if (b->v[so].cls == NX_CONST)
             return nx_set_error(b->err, NNFX_ERR_UNSUPPORTED, "'%s' is a constant", want);
         k++;
@@ -126,14 +126,14 @@ nnfx_result nx_check_outputs(nx_builder *b)
         nx_val *y = &b->v[m->audio_out];
         if (y->cls != NX_DYN)
             return nx_set_error(b->err, NNFX_ERR_UNSUPPORTED,
-                                  "'audio_out' does not depend on audio_in or state");
+                                "'audio_out' does not depend on audio_in or state");
         if (y->ndim != 3 || y->dims[0] != 1)
             return nx_set_error(b->err, NNFX_ERR_FORMAT,
-                                  "'audio_out' has rank %d; expected [1, C_out, N]", y->ndim);
+                                "'audio_out' has rank %d; expected [1, C_out, N]", y->ndim);
         if (b->stream && y->time_axis != 2)
             return nx_set_error(b->err, NNFX_ERR_UNSUPPORTED,
-                                  "the last axis of 'audio_out' is not the time axis of "
-                                  "'audio_in' (it is axis %d): cannot stream", y->time_axis);
+                                "the last axis of 'audio_out' is not the time axis of "
+                                "'audio_in' (it is axis %d): cannot stream", y->time_axis);
     }
     return NNFX_OK;
 }

@@ -21,7 +21,7 @@ nnfx_result nx_add_const_tensor(nx_builder *b, int vi, const nx_onnx_tensor *t,
     int64_t i;
     if (t->ndim < 0 || t->ndim > NNFX_MAX_DIMS)
         return nx_set_error(b->err, NNFX_ERR_UNSUPPORTED, "%s '%s': rank %d", what, t->name,
-                              t->ndim);
+                            t->ndim);
     v->cls = NX_CONST;
     v->ndim = t->ndim;
     v->count = 1;
@@ -29,13 +29,13 @@ nnfx_result nx_add_const_tensor(nx_builder *b, int vi, const nx_onnx_tensor *t,
         if (t->dims[i] < 0 || t->dims[i] > NX_ONNX_MAX_TENSOR_ELEMS ||
             (t->dims[i] > 0 && v->count > NX_ONNX_MAX_TENSOR_ELEMS / t->dims[i]))
             return nx_set_error(b->err, NNFX_ERR_LIMIT, "%s '%s': dimension %lld too large",
-                                  what, t->name, (long long)i);
+                                what, t->name, (long long)i);
         v->dims[i] = t->dims[i];
         v->count *= t->dims[i];
     }
     if (v->count != t->count || v->count <= 0 || !t->data)
         return nx_set_error(b->err, NNFX_ERR_UNSUPPORTED,
-                              "%s '%s': empty or inconsistent tensor", what, t->name);
+                            "%s '%s': empty or inconsistent tensor", what, t->name);
     switch (t->dtype) {
     case NNFX_DT_FLOAT:
         v->dtype = NX_F32;
@@ -69,7 +69,7 @@ nnfx_result nx_add_const_tensor(nx_builder *b, int vi, const nx_onnx_tensor *t,
         break;
     default:
         return nx_set_error(b->err, NNFX_ERR_UNSUPPORTED, "%s '%s': element type %d",
-                              what, t->name, (int)t->dtype);
+                            what, t->name, (int)t->dtype);
     }
     v->data = (float *)v->tmp;
     v->defined = 1;
