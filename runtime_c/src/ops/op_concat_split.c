@@ -123,7 +123,7 @@ void nx_run_concat(nx_step *s, const nx_exec *e)
     int64_t outer, oinner, off = 0, o;
     int i;
     nx_eff_dims(Y, e, od);
-    outer = nx_outer_of(od, s->u.concat.axis);
+    outer = nx_prod(od, s->u.concat.axis);
     oinner = nx_inner_of(od, Y->ndim, s->u.concat.axis);
     for (i = 0; i < s->n_in; i++) {
         const nx_val *X = &e->v[s->in[i]];
@@ -147,7 +147,7 @@ void nx_run_split(nx_step *s, const nx_exec *e)
     int64_t outer, iinner, after, o;
     int i;
     nx_eff_dims(X, e, d);
-    outer = nx_outer_of(d, s->u.split.axis);
+    outer = nx_prod(d, s->u.split.axis);
     iinner = nx_inner_of(d, X->ndim, s->u.split.axis);
     after = nx_inner_of(d, X->ndim, s->u.split.axis + 1);
     for (i = 0; i < s->n_out; i++) {

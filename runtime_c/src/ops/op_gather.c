@@ -66,7 +66,7 @@ void nx_run_gather(nx_step *s, const nx_exec *e)
     int64_t outer, inner, o;
     int j;
     nx_eff_dims(X, e, d);
-    outer = nx_outer_of(d, g->axis);
+    outer = nx_prod(d, g->axis);
     inner = nx_inner_of(d, X->ndim, g->axis + 1);
     for (o = 0; o < outer; o++) {
         for (j = 0; j < g->count; j++) {

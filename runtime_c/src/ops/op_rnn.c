@@ -155,6 +155,27 @@ size_t nx_rnn_scratch_bytes(const nx_step *s, const nx_val *x)
     return (size_t)l.total * sizeof(float);
 }
 
+/* Sequence length, batch and input size of this run, and the scratch layout for them. */
+static rnn_scratch run_shape(const nx_step *s, const nx_exec *e, int64_t *T, int64_t *Bn,
+                             int64_t *I)
+{
+    int64_t xd[NNFX_MAX_DIMS];
+    nx_eff_dims(&e->v[s->in[0]], e, xd);
+    *T = s->u.rnn.layout ? xd[1] : xd[0];
+    *Bn = batch_of(s, xd);
+    *I = xd[2];
+    return scratch_layout(s->op, *Bn, s->u.rnn.hidden);
+}
+
+/* Initial state: the given one (initial_h / initial_c), else zero. */
+static void initial_state(float *dst, const float *given, int64_t n)
+{
+    if (given)
+        memcpy(dst, given, (size_t)n * sizeof(float));
+    else
+        memset(dst, 0, (size_t)n * sizeof(float));
+}
+
 /* Frame pointers for layout 0/1. */
 static int64_t x_off(int layout, int64_t t, int64_t b, int64_t T, int64_t Bn, int64_t I)
 {
@@ -163,7 +184,6 @@ static int64_t x_off(int layout, int64_t t, int64_t b, int64_t T, int64_t Bn, in
 
 void nx_run_lstm(nx_step *s, const nx_exec *e)
 {
-    int64_t xd[NNFX_MAX_DIMS];
     const nx_val *X = &e->v[s->in[0]];
     const float *W = e->v[s->in[1]].data, *R = e->v[s->in[2]].data;
     const float *Bs = s->in[3] >= 0 ? e->v[s->in[3]].data : NULL;
@@ -175,23 +195,12 @@ void nx_run_lstm(nx_step *s, const nx_exec *e)
     int layout = s->u.rnn.layout;
     int64_t H = s->u.rnn.hidden, T, Bn, I, t, b, g;
     float *h, *c, *gt;
-    rnn_scratch l;
-    nx_eff_dims(X, e, xd);
-    T = layout ? xd[1] : xd[0];
-    Bn = batch_of(s, xd);
-    I = xd[2];
-    l = scratch_layout(s->op, Bn, H);
+    rnn_scratch l = run_shape(s, e, &T, &Bn, &I);
     h = s->scratch + l.h;
     c = s->scratch + l.c;
     gt = s->scratch + l.gates;
-    if (h0)
-        memcpy(h, h0, (size_t)(Bn * H) * sizeof(float));
-    else
-        memset(h, 0, (size_t)(Bn * H) * sizeof(float));
-    if (c0)
-        memcpy(c, c0, (size_t)(Bn * H) * sizeof(float));
-    else
-        memset(c, 0, (size_t)(Bn * H) * sizeof(float));
+    initial_state(h, h0, Bn * H);
+    initial_state(c, c0, Bn * H);
     for (t = 0; t < T; t++) {
         for (b = 0; b < Bn; b++) {
             const float *x = X->data + x_off(layout, t, b, T, Bn, I);
@@ -220,7 +229,6 @@ void nx_run_lstm(nx_step *s, const nx_exec *e)
 
 void nx_run_gru(nx_step *s, const nx_exec *e)
 {
-    int64_t xd[NNFX_MAX_DIMS];
     const nx_val *X = &e->v[s->in[0]];
     const float *W = e->v[s->in[1]].data, *R = e->v[s->in[2]].data;
     const float *Bs = s->in[3] >= 0 ? e->v[s->in[3]].data : NULL;
@@ -230,20 +238,12 @@ void nx_run_gru(nx_step *s, const nx_exec *e)
     int layout = s->u.rnn.layout, lbr = s->u.rnn.linear_before_reset;
     int64_t H = s->u.rnn.hidden, T, Bn, I, t, b, g;
     float *h, *gx, *rh, *hn;
-    rnn_scratch l;
-    nx_eff_dims(X, e, xd);
-    T = layout ? xd[1] : xd[0];
-    Bn = batch_of(s, xd);
-    I = xd[2];
-    l = scratch_layout(s->op, Bn, H);
+    rnn_scratch l = run_shape(s, e, &T, &Bn, &I);
     h = s->scratch + l.h;
     gx = s->scratch + l.gates;
     rh = s->scratch + l.reset;
     hn = s->scratch + l.cand;
-    if (h0)
-        memcpy(h, h0, (size_t)(Bn * H) * sizeof(float));
-    else
-        memset(h, 0, (size_t)(Bn * H) * sizeof(float));
+    initial_state(h, h0, Bn * H);
     for (t = 0; t < T; t++) {
         for (b = 0; b < Bn; b++) {
             const float *x = X->data + x_off(layout, t, b, T, Bn, I);

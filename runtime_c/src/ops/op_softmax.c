@@ -33,7 +33,7 @@ void nx_run_softmax(nx_step *s, const nx_exec *e)
     float *y = e->v[s->out[0]].data;
     int64_t outer, n, inner, o, i, j;
     nx_eff_dims(X, e, d);
-    outer = nx_outer_of(d, s->u.softmax.axis);
+    outer = nx_prod(d, s->u.softmax.axis);
     n = d[s->u.softmax.axis];
     inner = nx_inner_of(d, X->ndim, s->u.softmax.axis + 1);
     for (o = 0; o < outer; o++) {

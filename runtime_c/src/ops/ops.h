@@ -64,8 +64,9 @@ void nx_binary_i64(int kind, const int64_t *a, const int64_t *ad, int an, const 
 int64_t nx_eff_dims(const nx_val *v, const nx_exec *e, int64_t *dims);
 /* Row-major strides (in elements) of a shape. */
 void nx_strides_of(int ndim, const int64_t *dims, int64_t *st);
-/* Product of the dims before axis / of axis and the dims after it. */
-int64_t nx_outer_of(const int64_t *d, int axis);
+/* Product of the first n dims (the outer extent of axis n). */
+int64_t nx_prod(const int64_t *d, int n);
+/* Product of axis and the dims after it. */
 int64_t nx_inner_of(const int64_t *d, int ndim, int axis);
 /* Strides (in elements) of an input broadcast to the output's rank; 0 on broadcast axes. */
 void nx_bcast_strides(int ndim, const int64_t *dims, int ondim, const int64_t *odims,

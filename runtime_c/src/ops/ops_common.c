@@ -27,13 +27,13 @@ void nx_strides_of(int ndim, const int64_t *dims, int64_t *st)
     }
 }
 
-int64_t nx_outer_of(const int64_t *d, int axis)
+int64_t nx_prod(const int64_t *d, int n)
 {
-    int64_t o = 1;
-    int k;
-    for (k = 0; k < axis; k++)
-        o *= d[k];
-    return o;
+    int64_t p = 1;
+    int i;
+    for (i = 0; i < n; i++)
+        p *= d[i];
+    return p;
 }
 
 int64_t nx_inner_of(const int64_t *d, int ndim, int axis)

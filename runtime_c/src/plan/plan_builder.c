@@ -56,15 +56,6 @@ nx_step *nx_new_step(nx_builder *b)
     return s;
 }
 
-int64_t nx_prod(const int64_t *d, int n)
-{
-    int64_t p = 1;
-    int i;
-    for (i = 0; i < n; i++)
-        p *= d[i];
-    return p;
-}
-
 nnfx_result nx_set_shape(nx_builder *b, const nx_onnx_node *n, nx_val *v, int ndim,
                          const int64_t *dims)
 {

@@ -56,7 +56,6 @@ int nx_new_val(nx_builder *b);
 nx_step *nx_new_step(nx_builder *b);
 /* A new value named `name`: 0, -1 out of memory, -2 the name is taken. */
 int nx_define_name(nx_builder *b, const char *name, int *vi);
-int64_t nx_prod(const int64_t *d, int n);
 /* Static shape of an output, checked against the limits. */
 nnfx_result nx_set_shape(nx_builder *b, const nx_onnx_node *n, nx_val *v, int ndim,
                          const int64_t *dims);
