@@ -30,11 +30,25 @@ NNFX_SOURCES = \
 	src/onnx/onnx_validate.c \
 	src/onnx/onnx_writer.c \
 	src/plan/plan.c \
-	src/ops/ops_conv.c \
-	src/ops/ops_elementwise.c \
-	src/ops/ops_layout.c \
-	src/ops/ops_matmul.c \
-	src/ops/ops_rnn.c \
+	src/plan/plan_builder.c \
+	src/plan/plan_contract.c \
+	src/plan/plan_fold.c \
+	src/plan/plan_memory.c \
+	src/plan/op_table.c \
+	src/ops/ops_common.c \
+	src/ops/op_unary.c \
+	src/ops/op_binary.c \
+	src/ops/op_conv.c \
+	src/ops/op_matmul.c \
+	src/ops/op_rnn.c \
+	src/ops/op_transpose.c \
+	src/ops/op_slice.c \
+	src/ops/op_concat_split.c \
+	src/ops/op_gather.c \
+	src/ops/op_reshape.c \
+	src/ops/op_expand.c \
+	src/ops/op_reduce.c \
+	src/ops/op_softmax.c \
 	src/kernels/kernels.c \
 	src/kernels/kernels_avx2.c \
 	src/kernels/kernels_neon.c \

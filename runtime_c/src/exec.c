@@ -161,7 +161,7 @@ void nx_model_clear_state(nnfx_model *m)
         nx_val *a = &m->v[m->audio_in];
         memset(a->data, 0, (size_t)a->count * sizeof(float));
     } else {
-        /* prime the conv histories with the response to silence (see ops_conv.c) */
+        /* prime the conv histories with the response to silence (see op_conv.c) */
         nx_val *a = &m->v[m->audio_in];
         nx_fpu_state fpu;
         nx_fpu_enter(&fpu);

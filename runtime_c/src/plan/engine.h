@@ -1,7 +1,9 @@
 /*
- * engine.h - the planned form of a model and the op kernels (internal to runtime_c).
+ * engine.h - the planned form of a model: values, steps with their per-op parameters, the
+ * model (internal to runtime_c). The ops' planning and run functions are declared in ops.h,
+ * the planner's internals in plan_internal.h.
  *
- * Load (plan.c) walks the ONNX graph once in topological order and sorts every
+ * Load (src/plan/) walks the ONNX graph once in topological order and sorts every
  * value into one of three classes:
  *   NX_CONST  depends on initializers only (and on shapes, which are fixed): folded at load;
  *   NX_PARAM  depends on `params` but not on audio or state: run at load and whenever a knob
@@ -78,25 +80,83 @@ enum {
 enum { NX_B_ADD = 0, NX_B_SUB, NX_B_MUL, NX_B_DIV, NX_B_POW, NX_B_MAX, NX_B_MIN, NX_B_PRELU,
        NX_B_EQUAL, NX_B_LESS, NX_B_GREATER, NX_B_MOD };
 
+/* Reduce kinds (ReduceMean, ReduceSum, ReduceMax, ReduceMin). */
+enum { NX_R_MEAN = 0, NX_R_SUM, NX_R_MAX, NX_R_MIN };
+
+/* Per-op step parameters, one struct per kind of op (the union member named after it). */
+typedef struct {
+    int kind;                       /* NX_U_* */
+    /* LeakyRelu, Elu, Celu, ThresholdedRelu: alpha; HardSigmoid: alpha, beta; Selu: alpha,
+     * gamma (in beta); Shrink: lambd, bias; Clip: min, max; Pow by a constant: the exponent */
+    float alpha, beta;
+} nx_unary_args;
+typedef struct {
+    int kind;                       /* NX_B_* */
+} nx_binary_args;
+typedef struct {
+    int kernel, dilation, groups;
+    int hist;                       /* (kernel - 1) * dilation history frames kept in stream mode */
+} nx_conv_args;
+typedef struct {
+    int trans_a, trans_b;
+    float alpha, beta;              /* Y = alpha * A' B' + beta * C */
+} nx_gemm_args;
+typedef struct {
+    int layout;                     /* 0: X [T, B, I]; 1: X [B, T, I] */
+    int linear_before_reset;        /* GRU only */
+    int hidden;                     /* H */
+} nx_rnn_args;
+typedef struct {
+    int64_t perm[NNFX_MAX_DIMS];
+} nx_transpose_args;
+typedef struct {
+    int64_t starts[NNFX_MAX_DIMS];  /* per input axis: first element read */
+    int64_t steps[NNFX_MAX_DIMS];   /* per input axis: stride between elements read */
+} nx_slice_args;
+typedef struct {
+    int axis;
+} nx_concat_args;
+typedef struct {
+    int axis;
+    int64_t offsets[NX_MAX_IO];     /* per output: first index along axis */
+} nx_split_args;
+typedef struct {
+    int axis, count;
+    int64_t indices[NX_MAX_IO];     /* normalized (non-negative) */
+} nx_gather_args;
+typedef struct {
+    int kind;                       /* NX_R_* */
+    int reduced[NNFX_MAX_DIMS];     /* per input axis: 1 when reduced over */
+} nx_reduce_args;
+typedef struct {
+    int axis;
+    int log;                        /* 1: LogSoftmax */
+} nx_softmax_args;
+
 struct nx_step {
-    int op, sub;
+    int op;                         /* NX_OP_* (selects the member of u) */
     nx_kernel run;
     int n_in, n_out;
     int in[NX_MAX_IO];              /* value indices; -1 for an omitted optional input */
     int out[NX_MAX_IO];
-    float fa, fb, fc;               /* attributes (alpha, beta, bounds, ...) */
-    int64_t ia[NX_MAX_IO];          /* integer attributes (perm, axes, starts, ...) */
-    int64_t ib[NX_MAX_IO];
-    int64_t ic[NX_MAX_IO];
-    int axis;
-    int n;                          /* generic count (groups, hidden size, ...) */
-    int k, d;                       /* conv: kernel, dilation */
-    int hist;                       /* conv: (k-1)*d history frames kept in stream mode */
+    union {
+        nx_unary_args unary;
+        nx_binary_args binary;
+        nx_conv_args conv;
+        nx_gemm_args gemm;
+        nx_rnn_args rnn;
+        nx_transpose_args transpose;
+        nx_slice_args slice;
+        nx_concat_args concat;
+        nx_split_args split;
+        nx_gather_args gather;
+        nx_reduce_args reduce;
+        nx_softmax_args softmax;
+    } u;
     /* stream-mode state and scratch (arena) */
     float *ring;                    /* conv: [cin][ring_len] */
     int ring_len, ring_pos;
-    float *scratch;
-    float *scratch2;
+    float *scratch;                 /* LSTM/GRU: state and gates (op_rnn.c) */
     int stream;                     /* planned for stream mode */
     int es;                         /* element size for data-movement kernels (4; 8 when folding) */
     double macs;                    /* multiply-accumulates per frame (stream) */
@@ -141,40 +201,6 @@ nnfx_result nx_plan_build(nnfx_model *m, const nx_onnx_model *om, size_t max_mem
 /* exec.c */
 void nx_model_clear_state(nnfx_model *m);
 void nx_run_pre(nnfx_model *m);
-
-/* ---- kernels (ops_*.c) ---- */
-/* Effective (runtime) dims of value `v` under e; returns count. */
-int64_t nx_eff_dims(const nx_val *v, const nx_exec *e, int64_t *dims);
-
-void nx_run_unary(nx_step *s, const nx_exec *e);
-float nx_unary_scalar(const nx_step *s, float x);
-void nx_run_binary(nx_step *s, const nx_exec *e);
-void nx_binary_i64(int sub, const int64_t *a, const int64_t *ad, int an, const int64_t *b,
-                   const int64_t *bd, int bn, int64_t *out, const int64_t *od, int on);
-void nx_run_conv(nx_step *s, const nx_exec *e);
-void nx_run_matmul(nx_step *s, const nx_exec *e);
-void nx_run_gemm(nx_step *s, const nx_exec *e);
-void nx_run_lstm(nx_step *s, const nx_exec *e);
-void nx_run_gru(nx_step *s, const nx_exec *e);
-void nx_run_transpose(nx_step *s, const nx_exec *e);
-void nx_run_slice(nx_step *s, const nx_exec *e);
-void nx_run_concat(nx_step *s, const nx_exec *e);
-void nx_run_split(nx_step *s, const nx_exec *e);
-void nx_run_gather(nx_step *s, const nx_exec *e);
-void nx_run_copy(nx_step *s, const nx_exec *e);
-void nx_run_expand(nx_step *s, const nx_exec *e);
-void nx_run_reduce(nx_step *s, const nx_exec *e);
-void nx_run_softmax(nx_step *s, const nx_exec *e);
-
-/* Generic data movement on elements of `es` bytes (float runtime and int64 folding share it). */
-void nx_transpose_raw(const void *src, void *dst, size_t es, int ndim, const int64_t *dims,
-                      const int64_t *perm);
-/* Strided N-d slice: out[i] = in[start + i*step] per axis; out dims given. */
-void nx_slice_raw(const void *src, void *dst, size_t es, int ndim, const int64_t *in_dims,
-                  const int64_t *out_dims, const int64_t *start, const int64_t *step);
-/* Broadcast src (ndim, src_dims right-aligned to out) into dst. */
-void nx_expand_raw(const void *src, void *dst, size_t es, int sndim, const int64_t *sdims,
-                   int ondim, const int64_t *odims);
 
 /* ---- FPU control (exec.c) ---- */
 typedef struct {
