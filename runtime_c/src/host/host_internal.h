@@ -1,27 +1,25 @@
 /*
  * host_internal.h - the host object's layout, shared by the host layer's files. Internal.
  *
- * Files, by job, and who calls whom (an arrow: calls into; there are no cycles):
+ * Files, by job, and who calls whom (an arrow: "calls into"); every arrow points down the
+ * page, so there are no cycles:
  *
- *   host_messages.c   the message vocabulary: a selector table {name, handler, help}
- *        |   \
- *        |    `-----------------------------.
- *        v                                   v
- *   host.c            lifecycle, the audio path, the RT setters, open, poll
- *        |                                   |
- *        v                                   v
- *   host_worker.c     jobs: load, build, verify off the audio thread; publish a slot
- *        |       \
- *        v        v
- *   host_recipe.c    host_events.c    leaves: recipe <- nnfx.architecture JSON; event ring
+ *                      host_messages.c          the vocabulary (selector table)
+ *          .-------------+---------+-----------.
+ *          v             |         v           v
+ *        host.c          |    host_query.c     |  lifecycle, audio path | control questions
+ *          |  \          |                     |
+ *          |   '-----> host_worker.c           |  jobs off the audio thread; publish
+ *          |             |         |           |
+ *          |             v         v           |
+ *          |      host_recipe.c  host_events.c <-'  recipe from nnfx.architecture | events
+ *          '---------------------------^
  *
- *   host_query.c      control-thread questions: model and knob info, has_model, busy, recipe
- *
- *   host_messages.c calls host.c (the RT setters, nnfx_host_open), host_worker.c (submit),
- *   host_query.c (knob lookup) and host_events.c; host.c calls host_worker.c and
- *   host_events.c; host_worker.c calls host_recipe.c and host_events.c; host_query.c,
- *   host_recipe.c and host_events.c call no other host file. host_thread.c (threads, lock)
- *   and host_atomic.h serve them all.
+ *   host_messages.c -> host.c, host_worker.c, host_query.c, host_events.c
+ *   host.c          -> host_worker.c, host_events.c
+ *   host_worker.c   -> host_recipe.c, host_events.c
+ *   host_query.c, host_recipe.c, host_events.c -> no other host file
+ *   host_thread.c (threads, lock) and host_atomic.h serve them all.
  *
  * Ownership and threads:
  *  - a host_slot (one loaded model with its buffers) is built by the worker
