@@ -12,7 +12,7 @@
 #   src/plan/       the planner: graph and file contract, folding, memory, the op table
 #   src/ops/        one file per kind of op (planning, scratch size and run function)
 #   src/kernels/    vector kernels (portable, AVX2, NEON), chosen in one place
-#   src/host/       the host layer: events, worker thread, messages, swapping
+#   src/host/       the host layer: lifecycle and audio path, messages, worker, events, queries
 #   src/random/     the randomized-network builder (bit-identical to the exporter)
 
 NNFX_INCLUDE_DIRS = include src src/onnx src/plan src/ops src/kernels src/host src/random
@@ -53,7 +53,10 @@ NNFX_SOURCES = \
 	src/kernels/kernels_avx2.c \
 	src/kernels/kernels_neon.c \
 	src/host/host.c \
+	src/host/host_events.c \
 	src/host/host_messages.c \
+	src/host/host_query.c \
+	src/host/host_recipe.c \
 	src/host/host_thread.c \
 	src/host/host_worker.c \
 	src/random/random_build.c \

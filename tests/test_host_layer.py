@@ -92,6 +92,10 @@ def test_host_layer_c(tmp_path: Path, knob_model: Path, cc: str, extra: list[str
         "knob values reach the model",
         "knobs set before any audio apply at once",
         "knobs set while playing glide",
+        "model_info right after loading B, before the swap",
+        "normalized 0.5 gives the middle",
+        "after swapping back to A",
+        "recipe with true and an unknown key read",
     ):
         assert phrase in out, phrase
 
@@ -99,8 +103,8 @@ def test_host_layer_c(tmp_path: Path, knob_model: Path, cc: str, extra: list[str
 def test_host_sources_build_clean_for_arm() -> None:
     """The host layer cross-compiles (Bela armv7 NEON hard-float, Raspberry Pi aarch64) with
     the strict warning set: no x86-only code, and the atomics header works there."""
-    names = ["host.c", "host_worker.c", "host_messages.c", "host_thread.c", "random_net.c",
-             "random_build.c"]
+    names = ["host.c", "host_events.c", "host_messages.c", "host_query.c", "host_recipe.c",
+             "host_worker.c", "host_thread.c", "random_net.c", "random_build.c"]
     for cc, flags in (
         ("arm-linux-gnueabihf-gcc",
          ["-march=armv7-a", "-mtune=cortex-a8", "-mfpu=neon", "-mfloat-abi=hard"]),

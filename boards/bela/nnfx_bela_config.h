@@ -31,7 +31,8 @@
 
 /* Knobs: analog input channel -> role. Roles: NNFX_KNOB_NONE, NNFX_KNOB_IN_GAIN,
    NNFX_KNOB_OUT_GAIN (dB between LO and HI), NNFX_KNOB_MIX (LO..HI within 0..1),
-   NNFX_KNOB_PARAM (model knob PARAM_INDEX over its own range). A knob reads 0..1
+   NNFX_KNOB_PARAM (model knob PARAM_INDEX; LO..HI are fractions 0..1 of that knob's own range,
+   which the host layer maps: nnfx_host_set_param_normalized). A knob reads 0..1
    (Bela's analogRead of a potentiometer between 0 V and the board's reference). */
 #define NNFX_KNOB_NONE 0
 #define NNFX_KNOB_IN_GAIN 1

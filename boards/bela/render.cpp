@@ -40,8 +40,6 @@ struct Pedal {
     float *in[NNFX_BELA_AUDIO_IN];   /* de-interleaved blocks, audioFrames each */
     float *out[NNFX_BELA_AUDIO_OUT];
     float knob_sent[kKnobCount];     /* last knob reading passed on (0..1), -1 = none yet */
-    float param_lo[kKnobCount], param_hi[kKnobCount];
-    int param_ok[kKnobCount];        /* the model has the knob's param index */
     int switch_stable;               /* debounced footswitch state (1 = pressed) */
     int switch_raw;                  /* last raw reading */
     int switch_count;                /* digital frames the raw reading has been unchanged */
@@ -83,36 +81,6 @@ int recipe_atoms(char *text, nnfx_atom *atoms, int cap)
     return n;
 }
 
-/* Ask the host layer for `info` and take what setup() checks from its events. */
-void read_model_info(int *cin, int *cout, double *macs)
-{
-    nnfx_error err;
-    nnfx_host_event ev;
-    *cin = *cout = 0;
-    *macs = -1.0;
-    if (nnfx_host_message(gPedal.host, "info", 0, NULL, &err) != NNFX_OK)
-        return;
-    while (nnfx_host_poll(gPedal.host, &ev)) {
-        if (ev.kind == NNFX_EVENT_INFO && !strcmp(ev.key, "channels") && ev.n_values >= 2) {
-            *cin = (int)ev.values[0].f;
-            *cout = (int)ev.values[1].f;
-        } else if (ev.kind == NNFX_EVENT_INFO && !strcmp(ev.key, "macs") && ev.n_values >= 1) {
-            *macs = ev.values[0].f;
-        } else if (ev.kind == NNFX_EVENT_INFO && !strcmp(ev.key, "param") && ev.n_values >= 5) {
-            int index = (int)ev.values[0].f;
-            for (int k = 0; k < kKnobCount; k++) {
-                if (kKnobs[k].role == NNFX_KNOB_PARAM && kKnobs[k].param == index) {
-                    gPedal.param_ok[k] = 1;
-                    gPedal.param_lo[k] = (float)ev.values[2].f;
-                    gPedal.param_hi[k] = (float)ev.values[3].f;
-                }
-            }
-        } else if (ev.kind != NNFX_EVENT_INFO) {
-            rt_printf("nnfx: %s\n", ev.text);
-        }
-    }
-}
-
 void apply_knob(int k, float v)
 {
     const Knob &kn = kKnobs[k];
@@ -127,11 +95,8 @@ void apply_knob(int k, float v)
     case NNFX_KNOB_MIX:
         nnfx_host_set_mix(gPedal.host, x);
         break;
-    case NNFX_KNOB_PARAM:
-        if (gPedal.param_ok[k]) {
-            float lo = gPedal.param_lo[k], hi = gPedal.param_hi[k];
-            nnfx_host_set_param(gPedal.host, kn.param, lo + (hi - lo) * (kn.lo + (kn.hi - kn.lo) * v));
-        }
+    case NNFX_KNOB_PARAM: /* LO..HI of the model knob's own range, mapped by the host layer */
+        nnfx_host_set_param_normalized(gPedal.host, kn.param, x);
         break;
     default:
         break;
@@ -197,19 +162,28 @@ bool setup(BelaContext *context, void *userData)
         fprintf(stderr, "nnfx: %s\n", err.message);
         return false;
     }
-    int cin, cout;
-    double macs;
-    read_model_info(&cin, &cout, &macs);
-    if (cin < 1 || cout < 1) {
+    poll_events(NULL); /* the load's messages */
+    nnfx_info info;
+    if (nnfx_host_model_info(gPedal.host, &info) != NNFX_OK) {
         fprintf(stderr, "nnfx: the model did not load\n");
         return false;
     }
-    if (macs >= 0.0) {
-        double need = macs * context->audioSampleRate;
-        rt_printf("nnfx: %d in, %d out; %.0f MACs/sample = %.1f M MAC/s, estimated load %.0f %% "
-                  "of the %.0f M MAC/s budget%s\n", cin, cout, macs, need / 1e6,
-                  100.0 * need / NNFX_BELA_MACS_BUDGET, NNFX_BELA_MACS_BUDGET / 1e6,
-                  need > NNFX_BELA_MACS_BUDGET ? " - WILL NOT KEEP UP (expect dropouts)" : "");
+    double need = info.macs_per_sample * context->audioSampleRate;
+    rt_printf("nnfx: %d in, %d out; %.0f MACs/sample = %.1f M MAC/s, estimated load %.0f %% "
+              "of the %.0f M MAC/s budget%s\n", info.in_channels, info.out_channels,
+              info.macs_per_sample, need / 1e6, 100.0 * need / NNFX_BELA_MACS_BUDGET,
+              NNFX_BELA_MACS_BUDGET / 1e6,
+              need > NNFX_BELA_MACS_BUDGET ? " - WILL NOT KEEP UP (expect dropouts)" : "");
+    for (int k = 0; k < kKnobCount; k++) {
+        nnfx_param_info p;
+        if (kKnobs[k].role != NNFX_KNOB_PARAM)
+            continue;
+        if (nnfx_host_param_info(gPedal.host, kKnobs[k].param, &p) == NNFX_OK)
+            rt_printf("nnfx: analog in %d -> knob '%s' %g..%g %s\n", k, p.name,
+                      (double)p.min_value, (double)p.max_value, p.unit);
+        else
+            rt_printf("nnfx: analog in %d: the model has no knob %d (it has %d); ignored\n", k,
+                      kKnobs[k].param, nnfx_host_param_count(gPedal.host));
     }
 
     /* Pedal controls. */

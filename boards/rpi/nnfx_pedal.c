@@ -35,14 +35,15 @@
 #define PEDAL_MAX_MAPS 32
 #define PEDAL_MAX_PORTS 8
 #define PEDAL_MAX_CONNECT 8
+#define PEDAL_LOAD_WAIT_MS 30000 /* JACK start waits this long for the model, ms */
 
 enum { T_INGAIN, T_OUTGAIN, T_MIX, T_PARAM, T_BYPASS };
 
 typedef struct {
     int cc;           /* controller number 0..127 */
     int target;       /* T_* */
-    float lo, hi;     /* value at CC 0 and CC 127 (dB for gains, 0..1 for mix, of the
-                         knob's own range for param) */
+    float lo, hi;     /* value at CC 0 and CC 127 (dB for gains, 0..1 for mix, fractions
+                         0..1 of the knob's own range for param, mapped by the host layer) */
     int param;        /* model knob index (T_PARAM), resolved at load */
     char param_name[64];
 } pedal_map;
@@ -65,8 +66,6 @@ typedef struct {
     pedal_config *cfg;
     int bypass;
     int cc_high[128];                 /* last value of each CC was >= 64 */
-    float param_lo[64], param_hi[64]; /* the model's knob ranges */
-    int param_count;
     int in_ch, out_ch;                /* host ports */
 } pedal;
 
@@ -212,11 +211,8 @@ NNFX_RT static void pedal_midi(pedal *p, const unsigned char *msg, size_t size)
         case T_MIX:
             nnfx_host_set_mix(p->host, x);
             break;
-        case T_PARAM:
-            if (m->param >= 0 && m->param < p->param_count)
-                nnfx_host_set_param(p->host, m->param,
-                                    p->param_lo[m->param] +
-                                        (p->param_hi[m->param] - p->param_lo[m->param]) * x);
+        case T_PARAM: /* the host ignores an index the model does not have (-1) */
+            nnfx_host_set_param_normalized(p->host, m->param, x);
             break;
         case T_BYPASS:
             if (p->cfg->bypass_toggle) {
@@ -250,43 +246,13 @@ static void print_events(pedal *p)
                 "nnfx-pedal: %s\n", ev.text);
 }
 
-/* Reads the model's channels and knobs, resolves param maps; 0 or 2 (message printed). */
-static int probe_model(pedal *p, int *cin, int *cout)
+/* The model's channel counts, to size the host's ports (they are fixed when the host is
+   made, so they are read before it exists); 0 or 2 (message printed). */
+static int model_channels(const pedal *p, int *cin, int *cout)
 {
-    nnfx_config mc = nnfx_config_init();
-    nnfx_model *m;
     nnfx_error err;
-    nnfx_info info;
-    int i;
-    if (nnfx_model_load_file(p->cfg->model, &mc, &m, &err) != NNFX_OK)
+    if (nnfx_host_probe_file(p->cfg->model, cin, cout, &err) != NNFX_OK)
         return fail("%s%s", err.message, NULL);
-    nnfx_model_info(m, &info);
-    *cin = info.in_channels;
-    *cout = info.out_channels;
-    p->param_count = info.param_count < 64 ? info.param_count : 64;
-    for (i = 0; i < p->param_count; i++) {
-        nnfx_param_info pi;
-        nnfx_model_param_info(m, i, &pi);
-        p->param_lo[i] = pi.min_value;
-        p->param_hi[i] = pi.max_value;
-    }
-    for (i = 0; i < p->cfg->n_maps; i++) {
-        pedal_map *mp = &p->cfg->maps[i];
-        char *end;
-        long idx;
-        if (mp->target != T_PARAM)
-            continue;
-        idx = strtol(mp->param_name, &end, 10);
-        if (*end || end == mp->param_name)
-            idx = nnfx_model_param_index(m, mp->param_name);
-        if (idx < 0 || idx >= p->param_count) {
-            fprintf(stderr, "nnfx-pedal: warning: cc %d: the model has no knob '%s' (it has %d)\n",
-                    mp->cc, mp->param_name, p->param_count);
-            idx = -1;
-        }
-        mp->param = (int)idx;
-    }
-    nnfx_model_free(m);
     if (*cin > PEDAL_MAX_PORTS || *cout > PEDAL_MAX_PORTS) {
         char a[64];
         snprintf(a, sizeof a, "%d in, %d out", *cin, *cout);
@@ -296,6 +262,30 @@ static int probe_model(pedal *p, int *cin, int *cout)
     return 0;
 }
 
+/* Param maps: knob names or indices -> the loaded model's indices (-1 and a warning when the
+   model has no such knob). */
+static void resolve_params(pedal *p)
+{
+    int i, count = nnfx_host_param_count(p->host);
+    for (i = 0; i < p->cfg->n_maps; i++) {
+        pedal_map *mp = &p->cfg->maps[i];
+        char *end;
+        long idx;
+        if (mp->target != T_PARAM)
+            continue;
+        idx = strtol(mp->param_name, &end, 10);
+        if (*end || end == mp->param_name)
+            idx = nnfx_host_param_index(p->host, mp->param_name);
+        if (idx < 0 || idx >= count) {
+            fprintf(stderr, "nnfx-pedal: warning: cc %d: the model has no knob '%s' (it has %d)\n",
+                    mp->cc, mp->param_name, count);
+            idx = -1;
+        }
+        mp->param = (int)idx;
+    }
+}
+
+/* The host with its ports, and the model loaded in it (waited for when threaded). */
 static int pedal_start(pedal *p, int in_ch, int out_ch, int max_block, double rate, int threaded)
 {
     nnfx_host_config hc = nnfx_host_config_init();
@@ -311,8 +301,13 @@ static int pedal_start(pedal *p, int in_ch, int out_ch, int max_block, double ra
         return fail("%s%s", err.message, NULL);
     if (nnfx_host_open(p->host, p->cfg->model, &err) != NNFX_OK)
         return fail("%s%s", err.message, NULL);
-    if (!threaded && !nnfx_host_has_model(p->host))
+    if (threaded)
+        nnfx_host_wait_idle(p->host, PEDAL_LOAD_WAIT_MS);
+    if (!nnfx_host_has_model(p->host)) {
+        print_events(p); /* the worker's ERROR event says why */
         return fail("the model did not load%s%s", NULL, NULL);
+    }
+    resolve_params(p);
     return 0;
 }
 
@@ -376,10 +371,10 @@ static int run_offline(pedal *p, const char *in_path, const char *out_path, int 
     char msg[512];
     midi_event *ev = NULL;
     int n_ev = 0, next = 0, cin, cout, c, r;
-    const float *ip[64];
-    float *op[64];
+    const float *ip[NNFX_MAX_CHANNELS];
+    float *op[NNFX_MAX_CHANNELS];
     long start;
-    if (probe_model(p, &cin, &cout))
+    if (model_channels(p, &cin, &cout))
         return 2;
     if (midi_path && read_midi_script(midi_path, &ev, &n_ev))
         return 2;
@@ -481,7 +476,7 @@ static int run_jack(pedal *p)
     struct timespec nap = {0, 50 * 1000 * 1000};
     memset(&j, 0, sizeof j);
     j.p = p;
-    if (probe_model(p, &cin, &cout))
+    if (model_channels(p, &cin, &cout))
         return 2;
     client = jack_client_open(p->cfg->client, JackNoStartServer, &status);
     if (!client)
@@ -570,8 +565,12 @@ int main(int argc, char **argv)
     }
     if (block < 1 || block > 65536)
         return fail("--block must be 1..65536%s%s", NULL, NULL);
-    if (raw_channels < 1 || raw_channels > 64 || !(raw_rate >= 1000.0 && raw_rate <= 768000.0))
-        return fail("--channels is 1..64 and --rate 1000..768000 Hz%s%s", NULL, NULL);
+    if (raw_channels < 1 || raw_channels > NNFX_MAX_CHANNELS ||
+        !(raw_rate >= 1000.0 && raw_rate <= 768000.0)) {
+        char limit[16];
+        snprintf(limit, sizeof limit, "%d", NNFX_MAX_CHANNELS);
+        return fail("--channels is 1..%s and --rate 1000..768000 Hz%s", limit, NULL);
+    }
     config_defaults(&cfg);
     if (config && config_read(&cfg, config))
         return 2;

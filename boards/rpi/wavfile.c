@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nnfx.h" /* NNFX_MAX_CHANNELS */
+
 static uint32_t le32(const unsigned char *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -73,8 +75,8 @@ static int read_wav(const char *path, const unsigned char *b, long size, pedal_a
                 snprintf(msg, cap, "%s: %d-bit samples are not supported", path, bits);
                 return -1;
             }
-            if (ch > 64) {
-                snprintf(msg, cap, "%s: %d channels (at most 64)", path, ch);
+            if (ch > NNFX_MAX_CHANNELS) {
+                snprintf(msg, cap, "%s: %d channels (at most %d)", path, ch, NNFX_MAX_CHANNELS);
                 return -1;
             }
             frames = (long)len / (bps * ch);

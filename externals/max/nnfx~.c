@@ -46,7 +46,7 @@
 typedef struct _nnfx_max {
     t_pxobject ob;          /* MSP object header; must come first */
     nnfx_host *host;        /* the shared host layer; NULL when it could not be created */
-    long nin, nout;         /* signal inlets and outlets, fixed at creation (1..64) */
+    long nin, nout;         /* signal inlets and outlets, fixed at creation (1..NNFX_MAX_CHANNELS) */
     void *ctl;              /* rightmost outlet: dictionary, loaded, verify, error, warning */
     t_clock *poll_clock;    /* scheduler clock, every NNFX_MAX_POLL_MS ms sets poll_qelem */
     t_qelem *poll_qelem;    /* main thread: reads host events */

@@ -35,7 +35,7 @@ typedef struct _nnfx_tilde {
     t_float x_f;           /* value of the first signal inlet when no signal is connected */
     t_canvas *x_canvas;    /* the patch this object lives in: base for relative file names */
     nnfx_host *x_host;     /* the shared host layer; NULL when it could not be created */
-    int x_nin, x_nout;     /* signal inlets and outlets, fixed at creation (1..64 each) */
+    int x_nin, x_nout;     /* signal inlets and outlets, fixed at creation (1..NNFX_MAX_CHANNELS) */
     t_outlet **x_sigout;   /* the x_nout signal outlets */
     t_outlet *x_ctl;       /* control outlet (rightmost): loaded, info, verify, error, warning */
     t_clock *x_poll;       /* reads host events every NNFX_PD_POLL_MS ms */

@@ -1,6 +1,7 @@
 /*
  * nnfx_host.h - the host layer shared by every nnfx host (Pd and Max objects,
- * the Bela project, the Raspberry Pi pedal), and the random-network builder.
+ * the Bela project, the Raspberry Pi pedal). The random-network recipe and builder it
+ * designs with are declared in nnfx_recipe.h (included here).
  *
  * Adapters only translate between their host's API and this one; everything
  * they share lives here: the message vocabulary, input/output gains, dry/wet
@@ -35,101 +36,11 @@
 #include <stdint.h>
 
 #include "nnfx.h"
+#include "nnfx_recipe.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* ------------------------------------------------------------------------ */
-/* The random-network recipe (docs/random-networks.md) and its C builder.    */
-/* ------------------------------------------------------------------------ */
-
-typedef enum {
-    NNFX_ACT_LINEAR = 0, NNFX_ACT_LEAKYRELU, NNFX_ACT_TANH, NNFX_ACT_SIGMOID, NNFX_ACT_RELU,
-    NNFX_ACT_ELU, NNFX_ACT_SELU, NNFX_ACT_GELU, NNFX_ACT_RRELU, NNFX_ACT_SOFTPLUS,
-    NNFX_ACT_SOFTSHRINK, NNFX_ACT_SINE, NNFX_ACT_SINE30,
-    NNFX_ACT_COUNT
-} nnfx_activation;
-
-typedef enum {
-    NNFX_INIT_NORMAL = 0, NNFX_INIT_UNIFORM, NNFX_INIT_UNIFORM1, NNFX_INIT_XAVIER_NORMAL,
-    NNFX_INIT_XAVIER_UNIFORM, NNFX_INIT_KAIMING_NORMAL, NNFX_INIT_KAIMING_UNIFORM,
-    NNFX_INIT_ORTHOGONAL, NNFX_INIT_DIRAC,
-    NNFX_INIT_COUNT
-} nnfx_init;
-
-/* Every key of the recipe table in docs/random-networks.md. */
-typedef struct {
-    int layers;              /* 1..24, default 6 */
-    int kernel;              /* 1..64, default 3 */
-    int channels;            /* 1..64, default 8 */
-    int growth;              /* 1..4, default 2: layer l has dilation growth**l */
-    nnfx_activation activation; /* default tanh */
-    nnfx_init init;          /* default normal */
-    int bias;                /* 0|1, default 0 */
-    int depthwise;           /* 0|1, default 0 */
-    int in_channels;         /* 1..2, default 1 */
-    int out_channels;        /* 1..2, default 1 */
-    double in_gain_db;       /* -60..60, default 0 */
-    double out_gain_db;      /* -60..60, default 0 */
-    uint32_t seed;           /* 0..16777215, default 42 */
-} nnfx_random_recipe;
-
-/* The defaults of the spec. */
-NNFX_API nnfx_random_recipe nnfx_random_recipe_init(void);
-/* NNFX_OK, or NNFX_ERR_INVALID_ARG naming the key, its value and the allowed range/values
-   (also NNFX_ERR_LIMIT when the receptive field exceeds 2^22 frames). */
-NNFX_API nnfx_result nnfx_random_recipe_validate(const nnfx_random_recipe *r, nnfx_error *err);
-/* Names as in the spec ("tanh", "kaiming_uniform"); NULL for an out-of-range value. */
-NNFX_API const char *nnfx_activation_name(nnfx_activation a);
-NNFX_API const char *nnfx_init_name(nnfx_init i);
-/* Lookup by name; -1 when unknown. */
-NNFX_API int nnfx_activation_from_name(const char *name);
-NNFX_API int nnfx_init_from_name(const char *name);
-/* Comma-separated list of every name, for error messages. */
-NNFX_API const char *nnfx_activation_names(void);
-NNFX_API const char *nnfx_init_names(void);
-
-/*
- * Set one recipe key from text/number, as the `random` message does. key is a spec key
- * (layers kernel channels growth activation init bias depthwise in_channels out_channels
- * in_gain_db out_gain_db seed) or an alias (in, out). For `activation`/`init`, sval is used;
- * otherwise fval (must be an integer for integer keys). Checks the range; on error names
- * the key and the allowed values. Does not check the receptive-field limit (validate does).
- */
-NNFX_API nnfx_result nnfx_random_recipe_set(nnfx_random_recipe *r, const char *key, const char *sval,
-                                   double fval, nnfx_error *err);
-/* Receptive field R = 1 + sum_l (kernel-1)*growth**l (frames), 0 if invalid. */
-NNFX_API long nnfx_random_receptive_field(const nnfx_random_recipe *r);
-/* Weights + biases, and MACs per output frame in stream mode (sum of cout*cin_g*kernel). */
-NNFX_API long nnfx_random_parameter_count(const nnfx_random_recipe *r);
-NNFX_API long nnfx_random_macs_per_sample(const nnfx_random_recipe *r);
-/* JSON of nnfx.architecture: {"kind":"random_tcn","recipe":{...},"generator":"..."}.
-   Returns the length written (truncated to cap-1 and NUL-terminated), like snprintf. */
-NNFX_API int nnfx_random_architecture_json(const nnfx_random_recipe *r, char *buf, size_t cap);
-
-/*
- * Weights of one layer exactly as the spec's generator gives them.
- * weight: cout*cin_g*kernel floats (row-major [cout, cin_g, kernel]); bias: cout floats
- * (zeros when the recipe has no bias; may be NULL). Sizes via nnfx_random_layer_shape.
- */
-NNFX_API nnfx_result nnfx_random_layer_shape(const nnfx_random_recipe *r, int layer, int *cout,
-                                    int *cin_g, int *groups, long *dilation);
-NNFX_API nnfx_result nnfx_random_layer_weights(const nnfx_random_recipe *r, int layer, float *weight,
-                                      float *bias, nnfx_error *err);
-
-/*
- * Build the complete model file (ONNX bytes) for a recipe: graph of docs/random-networks.md
- * with block size N = block_size, nnfx.* metadata (architecture with the recipe, channels,
- * receptive field, MACs), no reference I/O. *out_data is released with nnfx_free_bytes.
- */
-NNFX_API nnfx_result nnfx_random_build(const nnfx_random_recipe *r, int block_size, double sample_rate,
-                              uint8_t **out_data, size_t *out_size, nnfx_error *err);
-NNFX_API void nnfx_free_bytes(void *p);
-
-/* ------------------------------------------------------------------------ */
-/* The host object.                                                          */
-/* ------------------------------------------------------------------------ */
 
 typedef struct nnfx_host nnfx_host;
 
@@ -142,7 +53,8 @@ typedef struct {
 } nnfx_atom;
 
 typedef struct {
-    int in_channels, out_channels; /* host signal ports, fixed for the object's life (1..64) */
+    int in_channels, out_channels; /* host signal ports, fixed for the object's life
+                                      (1..NNFX_MAX_CHANNELS) */
     int max_block;                 /* largest frame count per nnfx_host_process call */
     double sample_rate;            /* host sample rate, Hz */
     nnfx_mode mode;                /* stream (default) or lookback */
@@ -238,6 +150,30 @@ NNFX_API int nnfx_host_wait_idle(nnfx_host *host, int timeout_ms);
 /* The current recipe of the designer (defaults, or the last random model built/loaded). */
 NNFX_API nnfx_random_recipe nnfx_host_recipe(const nnfx_host *host);
 
+/*
+ * The model and its knobs, for adapters that show or map them (a board's knob table, a MIDI
+ * map, a plugin's parameter list). CONTROL thread only (they take the host's lock), never
+ * the audio thread.
+ *
+ * They describe the newest model the host has loaded: the one playing, or, from the moment a
+ * load or `random` build finishes (its LOADED event is queued at that moment), the model that
+ * replaces it, although the audio thread swaps it in only at its next block start (after any
+ * crossfade still running). The RT setters below act on the model the audio thread plays, so
+ * a knob index read here reaches the new model once it plays. Strings (name, architecture,
+ * knob names and units) point into the host and stay valid until this thread's next
+ * nnfx_host_poll or nnfx_host_free. The host drives at most 64 knobs of a model; param_count
+ * and indices count those.
+ */
+/* NNFX_OK and *info filled (name and architecture "" when absent), or NNFX_ERR_INVALID_ARG
+   when no model is loaded (*info zeroed). */
+NNFX_API nnfx_result nnfx_host_model_info(const nnfx_host *host, nnfx_info *info);
+/* Knobs of the model (0 with no model). */
+NNFX_API int nnfx_host_param_count(const nnfx_host *host);
+/* Name, unit, range and default of knob index; NNFX_ERR_INVALID_ARG when out of range. */
+NNFX_API nnfx_result nnfx_host_param_info(const nnfx_host *host, int index, nnfx_param_info *info);
+/* Index of the knob called name, or -1 (no model, or no such knob). */
+NNFX_API int nnfx_host_param_index(const nnfx_host *host, const char *name);
+
 /* Audio thread: lock-free, allocation-free setters (boards call them from render()).
    Values are clamped to their ranges; gains and mix are smoothed. */
 NNFX_API NNFX_RT void nnfx_host_set_bypass(nnfx_host *host, int on);
@@ -246,6 +182,10 @@ NNFX_API NNFX_RT void nnfx_host_set_in_gain_db(nnfx_host *host, float db);  /* -
 NNFX_API NNFX_RT void nnfx_host_set_out_gain_db(nnfx_host *host, float db); /* -60..60 */
 /* Model knob by index (clamped by the model to its range; smoothed). Ignored if out of range. */
 NNFX_API NNFX_RT void nnfx_host_set_param(nnfx_host *host, int index, float value);
+/* Model knob by index from a 0..1 control (a potentiometer, a MIDI controller / 127): 0 gives
+   the knob's minimum, 1 its maximum, linear in between (unit clamped to 0..1; NaN ignored),
+   mapped with the range of the model that plays; then as nnfx_host_set_param. */
+NNFX_API NNFX_RT void nnfx_host_set_param_normalized(nnfx_host *host, int index, float unit);
 
 /*
  * Audio thread. Swaps in a finished model at the block start (crossfade), then: input gain ->

@@ -18,6 +18,7 @@
 
 #include "alloc.h"
 #include "nnfx_host.h"
+#include "onnx_model.h" /* test models with knobs or a changed architecture */
 
 /* ---- allocation counting (libc level, per thread) ---- */
 void *__real_malloc(size_t);
@@ -1038,6 +1039,217 @@ static void test_knobs(const char *path)
     free(r);
 }
 
+/* ---- model and knob info through the host, the normalized knob setter ---- */
+
+/* A copy of a model file with `knobs` knobs added (input params [1, knobs] described by
+   params_json; the graph does not use them) and/or nnfx.architecture replaced (arch). */
+static uint8_t *edit_model(const uint8_t *data, size_t size, int knobs, const char *params_json,
+                           const char *arch, size_t *out_size)
+{
+    nx_onnx_model om;
+    nnfx_error err;
+    uint8_t *out = NULL;
+    int i;
+    if (nx_onnx_model_parse(data, size, &om, &err) != NNFX_OK) {
+        printf("FAIL parse: %s\n", err.message);
+        exit(1);
+    }
+    if (knobs > 0) {
+        nx_onnx_value_info *v;
+        nx_onnx_prop *p;
+        om.inputs = (nx_onnx_value_info *)nx_realloc(om.inputs,
+                                                     (size_t)(om.n_inputs + 1) * sizeof *v);
+        v = &om.inputs[om.n_inputs++];
+        memset(v, 0, sizeof *v);
+        v->name = nx_strdup("params");
+        v->elem_type = NNFX_DT_FLOAT;
+        v->ndim = 2;
+        v->dims[0] = 1;
+        v->dims[1] = knobs;
+        om.props = (nx_onnx_prop *)nx_realloc(om.props, (size_t)(om.n_props + 1) * sizeof *p);
+        p = &om.props[om.n_props++];
+        p->key = nx_strdup("nnfx.params");
+        p->value = nx_strdup(params_json);
+    }
+    for (i = 0; arch && i < om.n_props; i++) {
+        if (!strcmp(om.props[i].key, "nnfx.architecture")) {
+            nx_free(om.props[i].value);
+            om.props[i].value = nx_strdup(arch);
+        }
+    }
+    if (nx_onnx_model_serialize(&om, &out, out_size, &err) != NNFX_OK) {
+        printf("FAIL serialize: %s\n", err.message);
+        exit(1);
+    }
+    nx_onnx_model_free(&om);
+    return out;
+}
+
+/* The value knob `index` is set to now, as `info` reports it (NAN when not listed). */
+static double knob_now(nnfx_host *h, int index)
+{
+    nnfx_host_event ev;
+    double v = NAN;
+    msg_ok(h, "info", 0, NULL);
+    while (nnfx_host_poll(h, &ev))
+        if (ev.kind == NNFX_EVENT_INFO && !strcmp(ev.key, "param") && ev.n_values == 7 &&
+            ev.values[0].f == index)
+            v = ev.values[5].f;
+    return v;
+}
+
+static void test_model_info_and_normalized_knobs(void)
+{
+    static const char *const ka[] = {"layers", "2", "seed", "5"};
+    static const char *const kb[] = {"layers", "3", "kernel", "5", "seed", "7"};
+    static const char *const knobs =
+        "[{\"name\": \"level\", \"min\": -12, \"max\": 6, \"default\": 0, \"unit\": \"dB\"}, "
+        "{\"name\": \"tone\", \"min\": 0.25, \"max\": 0.75, \"default\": 0.5, \"unit\": \"\"}]";
+    nnfx_host *h = make_host(1, 1, 0);
+    size_t na, nb0, nb;
+    uint8_t *a = model_bytes(ka, 4, &na), *b0 = model_bytes(kb, 6, &nb0);
+    uint8_t *b = edit_model(b0, nb0, 2, knobs, NULL, &nb);
+    float x[2048], y[2048]; /* 2048 frames: longer than a 10 ms swap crossfade */
+    float *in[1], *out[1];
+    nnfx_info info;
+    nnfx_param_info pi;
+    nnfx_random_recipe r;
+    memset(x, 0, sizeof x);
+    in[0] = x;
+    out[0] = y;
+
+    CHECK(nnfx_host_model_info(h, &info) == NNFX_ERR_INVALID_ARG && info.in_channels == 0 &&
+              nnfx_host_param_count(h) == 0 && nnfx_host_param_index(h, "level") == -1 &&
+              nnfx_host_param_info(h, 0, &pi) == NNFX_ERR_INVALID_ARG,
+          "no model: model_info refused, 0 knobs, no knob 'level'");
+
+    load(h, a, na, "model A");
+    run(h, in, out, 1, 1, 2048, BLOCK); /* A plays, faded in */
+    CHECK(nnfx_host_model_info(h, &info) == NNFX_OK && info.in_channels == 1 &&
+              info.out_channels == 1 && info.sample_rate == SR && info.block_size == 256 &&
+              info.receptive_field == 7 && info.param_count == 0 && info.name &&
+              info.architecture && strstr(info.architecture, "\"layers\": 2"),
+          "model_info of A: 1 in, 1 out, %g Hz, N %d, receptive field %d (1 + 2*(1+2)), 0 knobs",
+          info.sample_rate, info.block_size, info.receptive_field);
+
+    load(h, b, nb, "model B");
+    /* B is loaded but not yet swapped in: the info already describes it. */
+    CHECK(nnfx_host_model_info(h, &info) == NNFX_OK && info.receptive_field == 29 &&
+              info.param_count == 2 && strstr(info.architecture, "\"seed\": 7"),
+          "model_info right after loading B, before the swap: receptive field %d (1 + 4*(1+2+4)),"
+          " %d knobs",
+          info.receptive_field, info.param_count);
+    CHECK(nnfx_host_param_count(h) == 2 && nnfx_host_param_index(h, "tone") == 1 &&
+              nnfx_host_param_index(h, "drive") == -1,
+          "B's knobs: 2, 'tone' is index 1, no 'drive'");
+    CHECK(nnfx_host_param_info(h, 0, &pi) == NNFX_OK && !strcmp(pi.name, "level") &&
+              !strcmp(pi.unit, "dB") && pi.min_value == -12.0f && pi.max_value == 6.0f &&
+              pi.default_value == 0.0f,
+          "param_info 0: '%s' %g..%g %s, default %g", pi.name, (double)pi.min_value,
+          (double)pi.max_value, pi.unit, (double)pi.default_value);
+    CHECK(nnfx_host_param_info(h, 2, &pi) == NNFX_ERR_INVALID_ARG &&
+              nnfx_host_param_info(h, -1, &pi) == NNFX_ERR_INVALID_ARG,
+          "param_info 2 and -1 refused");
+    r = nnfx_host_recipe(h);
+    CHECK(r.layers == 3 && r.kernel == 5 && r.seed == 7,
+          "B's recipe read back from its architecture: layers %d kernel %d seed %lu", r.layers,
+          r.kernel, (unsigned long)r.seed);
+
+    /* The setter acts on the model that plays: A has no knobs, so nothing changes in B. */
+    nnfx_host_set_param_normalized(h, 0, 1.0f);
+    CHECK(knob_now(h, 0) == 0.0, "a knob set before the swap does not reach B (level %g)",
+          knob_now(h, 0));
+    run(h, in, out, 1, 1, 2048, BLOCK); /* B swapped in */
+    nnfx_host_set_param_normalized(h, 0, 0.0f);
+    CHECK(knob_now(h, 0) == -12.0, "normalized 0 gives the minimum (level %g)", knob_now(h, 0));
+    nnfx_host_set_param_normalized(h, 0, 0.5f);
+    CHECK(knob_now(h, 0) == -3.0, "normalized 0.5 gives the middle (level %g)", knob_now(h, 0));
+    nnfx_host_set_param_normalized(h, 0, 1.0f);
+    CHECK(knob_now(h, 0) == 6.0, "normalized 1 gives the maximum (level %g)", knob_now(h, 0));
+    nnfx_host_set_param_normalized(h, 1, 0.25f);
+    CHECK(knob_now(h, 1) == 0.375, "normalized 0.25 of 0.25..0.75 gives 0.375 (tone %g)",
+          knob_now(h, 1));
+    nnfx_host_set_param_normalized(h, 0, -0.5f);
+    nnfx_host_set_param_normalized(h, 1, 7.0f);
+    CHECK(knob_now(h, 0) == -12.0 && knob_now(h, 1) == 0.75,
+          "normalized -0.5 and 7 clamp to the ends (level %g, tone %g)", knob_now(h, 0),
+          knob_now(h, 1));
+    nnfx_host_set_param_normalized(h, 0, NAN);
+    nnfx_host_set_param_normalized(h, 2, 0.5f);
+    CHECK(knob_now(h, 0) == -12.0, "NaN and index 2 are ignored (level %g)", knob_now(h, 0));
+
+    /* Back to A: the info follows the swap. */
+    load(h, a, na, "model A again");
+    run(h, in, out, 1, 1, 2048, BLOCK);
+    CHECK(nnfx_host_model_info(h, &info) == NNFX_OK && info.receptive_field == 7 &&
+              info.param_count == 0 && nnfx_host_param_count(h) == 0 &&
+              nnfx_host_param_index(h, "level") == -1,
+          "after swapping back to A: receptive field %d, %d knobs", info.receptive_field,
+          info.param_count);
+    drain(h, NNFX_EVENT_LOADED, NULL, 0);
+    nnfx_host_free(h);
+    nx_free(b);
+    nnfx_free_bytes(a);
+    nnfx_free_bytes(b0);
+}
+
+/* The recipe of a random network is read back with the strict JSON reader; a broken
+   architecture leaves a playable model and a warning that says what is wrong. */
+static void test_architecture_refusals(void)
+{
+    static const char *const kv[] = {"layers", "3", "seed", "9"};
+    static const struct {
+        const char *arch, *says;
+    } cases[] = {
+        {"{\"kind\": \"random_tcn\", \"recipe\": {\"layers\": 4,", "JSON:"},
+        {"{\"kind\": \"random_tcn\", \"recipe\": {\"layers\": \"six\"}}", "layers needs an integer"},
+        {"{\"kind\": \"random_tcn\", \"recipe\": {\"layers\": 30}}", "layers = 30 is out of range"},
+        {"{\"kind\": \"random_tcn\", \"recipe\": {\"seed\": null}}", "'seed' must be a number"},
+        {"{\"kind\": \"random_tcn\"}", "needs a \"recipe\" object"},
+        {"[1, 2]", "not a JSON object"},
+    };
+    size_t n0, n, i;
+    uint8_t *d0 = model_bytes(kv, 4, &n0), *d;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        nnfx_host *h = make_host(1, 1, 0);
+        char warn[512] = "";
+        int nw, nl;
+        nnfx_random_recipe r;
+        d = edit_model(d0, n0, 0, NULL, cases[i].arch, &n);
+        load(h, d, n, "broken");
+        nl = nnfx_host_has_model(h);
+        r = nnfx_host_recipe(h);
+        nw = drain(h, NNFX_EVENT_WARNING, warn, sizeof warn);
+        CHECK(nl && nw == 1 && strstr(warn, "nnfx.architecture") && strstr(warn, cases[i].says) &&
+                  r.layers == 6,
+              "architecture %s: plays, designer keeps its recipe, warns: %s", cases[i].arch, warn);
+        nnfx_host_free(h);
+        nx_free(d);
+    }
+    {
+        /* Other kinds, and unknown recipe keys, are not refusals. */
+        nnfx_host *h = make_host(1, 1, 0);
+        nnfx_random_recipe r;
+        d = edit_model(d0, n0, 0, NULL,
+                       "{\"kind\": \"random_tcn\", \"recipe\": {\"layers\": 5, \"bias\": true, "
+                       "\"activation\": \"sine\", \"future_key\": [1]}, \"generator\": \"g\"}",
+                       &n);
+        load(h, d, n, "extra key");
+        r = nnfx_host_recipe(h);
+        CHECK(drain(h, NNFX_EVENT_WARNING, NULL, 0) == 0 && r.layers == 5 && r.bias == 1 &&
+                  r.activation == NNFX_ACT_SINE && r.kernel == 3,
+              "recipe with true and an unknown key read: layers %d bias %d, defaults kept",
+              r.layers, r.bias);
+        nx_free(d);
+        d = edit_model(d0, n0, 0, NULL, "{\"kind\": \"wavenet\", \"layers\": 10}", &n);
+        load(h, d, n, "wavenet-like");
+        CHECK(drain(h, NNFX_EVENT_WARNING, NULL, 0) == 0, "another kind of model: no warning");
+        nx_free(d);
+        nnfx_host_free(h);
+    }
+    nnfx_free_bytes(d0);
+}
+
 int main(int argc, char **argv)
 {
     const char *tmp = argc > 1 ? argv[1] : "/tmp";
@@ -1049,6 +1261,8 @@ int main(int argc, char **argv)
     test_continuity();
     test_no_alloc();
     test_designer(tmp);
+    test_model_info_and_normalized_knobs();
+    test_architecture_refusals();
     test_threaded(tmp);
     if (argc > 2)
         test_knobs(argv[2]);

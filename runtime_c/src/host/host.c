@@ -1,7 +1,8 @@
 /*
- * host.c - the host object: creation, the audio path (gains, model, DC
- * block, mix, bypass, swap crossfade), the real-time setters, and polling.
- * See nnfx_host.h for the contract and host_internal.h for ownership.
+ * host.c - the host object's lifecycle (creation, sample rate, freeing), the audio path
+ * (gains, model, DC block, mix, bypass, swap crossfade), the real-time setters, opening
+ * files, and polling. See nnfx_host.h for the contract and host_internal.h for ownership
+ * and the call graph (this file calls host_worker.c and host_events.c).
  */
 #include <math.h>
 #include <stdio.h>
@@ -232,6 +233,18 @@ NNFX_RT void nnfx_host_set_param(nnfx_host *h, int index, float value)
         return;
     nx_atomic_store_f32(&s->param_target[index],
                            clampf(value, s->pinfo[index].min_value, s->pinfo[index].max_value));
+}
+NNFX_RT void nnfx_host_set_param_normalized(nnfx_host *h, int index, float unit)
+{
+    host_slot *s = h->cur; /* audio thread: the playing model, whose range applies */
+    double u, lo, hi;
+    if (!s || index < 0 || index >= s->param_count || unit != unit)
+        return;
+    u = (double)clampf(unit, 0.0f, 1.0f);
+    lo = (double)s->pinfo[index].min_value;
+    hi = (double)s->pinfo[index].max_value;
+    /* (1 - u)*lo + u*hi: exactly lo at 0 and hi at 1 (lo + u*(hi - lo) may miss hi by an ulp) */
+    nx_atomic_store_f32(&s->param_target[index], (float)((1.0 - u) * lo + u * hi));
 }
 
 /* ---- the audio path ---- */
@@ -563,89 +576,8 @@ nnfx_result nnfx_host_open_memory(nnfx_host *h, const void *data, size_t size, c
 
 int nnfx_host_poll(nnfx_host *h, nnfx_host_event *ev)
 {
-    int got = 0, i;
     if (!h)
         return 0;
     free_retired(h);
-    if (!ev)
-        return 0;
-    nx_mutex_lock(&h->mu);
-    if (h->ev_r != h->ev_w) {
-        const nnfx_host_event *src = &h->events[h->ev_r % HOST_EVENT_RING];
-        *ev = *src;
-        for (i = 0; i < ev->n_values && i < 16; i++)
-            if (ev->values[i].type == NNFX_ATOM_SYMBOL && src->values[i].s)
-                ev->values[i].s = ev->sym + (src->values[i].s - src->sym);
-        h->ev_r++;
-        got = 1;
-    }
-    nx_mutex_unlock(&h->mu);
-    return got;
-}
-
-nnfx_result nnfx_host_probe_file(const char *path, int *in_channels, int *out_channels,
-                                 nnfx_error *err)
-{
-    nnfx_config cfg = nnfx_config_init();
-    nnfx_model *m = NULL;
-    nnfx_info info;
-    nnfx_result r;
-    cfg.max_block = 1; /* only the info is needed: keep the planned buffers small */
-    if ((r = nnfx_model_load_file(path, &cfg, &m, err)) != NNFX_OK)
-        return r;
-    r = nnfx_model_info(m, &info);
-    if (r == NNFX_OK) {
-        *in_channels = info.in_channels;
-        *out_channels = info.out_channels;
-    } else {
-        nx_set_error(err, r, "%s: cannot read the model's channel counts", path);
-    }
-    nnfx_model_free(m);
-    return r;
-}
-
-int nnfx_host_has_model(const nnfx_host *h)
-{
-    int r;
-    nnfx_host *m = (nnfx_host *)h;
-    if (!h)
-        return 0;
-    nx_mutex_lock(&m->mu);
-    r = m->latest != NULL;
-    nx_mutex_unlock(&m->mu);
-    return r;
-}
-
-int nnfx_host_busy(const nnfx_host *h)
-{
-    int r;
-    nnfx_host *m = (nnfx_host *)h;
-    if (!h)
-        return 0;
-    nx_mutex_lock(&m->mu);
-    r = m->busy || m->n_jobs > 0;
-    nx_mutex_unlock(&m->mu);
-    return r;
-}
-
-int nnfx_host_wait_idle(nnfx_host *h, int timeout_ms)
-{
-    int waited = 0;
-    while (nnfx_host_busy(h)) {
-        if (waited >= timeout_ms)
-            return 0;
-        nx_sleep_ms(1);
-        waited++;
-    }
-    return 1;
-}
-
-nnfx_random_recipe nnfx_host_recipe(const nnfx_host *h)
-{
-    nnfx_random_recipe r;
-    nnfx_host *m = (nnfx_host *)h;
-    nx_mutex_lock(&m->mu);
-    r = m->recipe;
-    nx_mutex_unlock(&m->mu);
-    return r;
+    return ev ? nx_host_pop_event(h, ev) : 0;
 }

@@ -1,7 +1,25 @@
 /*
- * host_internal.h - the host object's layout, shared by host.c (object,
- * process, swap), host_worker.c (loading and building off the audio thread)
- * and host_messages.c (vocabulary, events, info/verify texts). Internal.
+ * host_internal.h - the host object's layout, shared by the host layer's files. Internal.
+ *
+ * Files, by job, and who calls whom (an arrow: "calls into"); every arrow points down the
+ * page, so there are no cycles:
+ *
+ *                      host_messages.c          the vocabulary (selector table)
+ *          .-------------+---------+-----------.
+ *          v             |         v           v
+ *        host.c          |    host_query.c     |  lifecycle, audio path | control questions
+ *          |  \          |                     |
+ *          |   '-----> host_worker.c           |  jobs off the audio thread; publish
+ *          |             |         |           |
+ *          |             v         v           |
+ *          |      host_recipe.c  host_events.c <-'  recipe from nnfx.architecture | events
+ *          '---------------------------^
+ *
+ *   host_messages.c -> host.c, host_worker.c, host_query.c, host_events.c
+ *   host.c          -> host_worker.c, host_events.c
+ *   host_worker.c   -> host_recipe.c, host_events.c
+ *   host_query.c, host_recipe.c, host_events.c -> no other host file
+ *   host_thread.c (threads, lock) and host_atomic.h serve them all.
  *
  * Ownership and threads:
  *  - a host_slot (one loaded model with its buffers) is built by the worker
@@ -37,6 +55,7 @@ typedef struct host_slot {
     size_t n_bytes;
     char name[512];          /* file path or "random ..." */
     nnfx_info info;          /* cached at load (name/architecture pointers not used) */
+    const char *architecture; /* nnfx.architecture metadata, "" if none (lives in model) */
     char model_name[128];
     int dc_default;          /* 1 for randomized networks with bias */
     int is_random;           /* architecture kind random_tcn */
@@ -127,6 +146,12 @@ static inline void nx_copy(char *dst, size_t cap, const char *src)
     dst[n] = '\0';
 }
 
+/* The keys of a random network's recipe (docs/random-networks.md), in the spec's order:
+   the host's designer selectors and the keys read back from nnfx.architecture. */
+#define NX_RECIPE_KEYS(X)                                                                     \
+    X(layers) X(kernel) X(channels) X(growth) X(activation) X(init) X(bias) X(depthwise)     \
+    X(seed) X(in_channels) X(out_channels) X(in_gain_db) X(out_gain_db)
+
 /* host_worker.c */
 nnfx_result nx_host_worker_start(nnfx_host *h, nnfx_error *err);
 void nx_host_worker_stop(nnfx_host *h);
@@ -134,16 +159,26 @@ void nx_host_worker_stop(nnfx_host *h);
 nnfx_result nx_host_submit(nnfx_host *h, host_job *job, nnfx_error *err);
 void nx_host_slot_free(host_slot *s);
 
-/* host_messages.c */
+/* host_events.c */
 /* Push an event (mu must NOT be held). */
 void nx_host_push_event(nnfx_host *h, nnfx_host_event_kind kind, const char *key,
-                           const char *fmt, ...)
+                        const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))
 #endif
     ;
 /* Same, with mu held by the caller. */
 void nx_host_push_event_locked(nnfx_host *h, const nnfx_host_event *ev);
-int nx_recipe_from_architecture(const char *json, nnfx_random_recipe *out);
+/* Take the oldest event (mu must NOT be held): 1 when *ev was filled, 0 when none waits. */
+int nx_host_pop_event(nnfx_host *h, nnfx_host_event *ev);
+
+/* host_recipe.c */
+/* 1: json describes a random_tcn and *out is its recipe; 0: another kind of model (or no
+   architecture); -1: the architecture is broken, err says where (*out untouched). */
+int nx_recipe_from_architecture(const char *json, nnfx_random_recipe *out, nnfx_error *err);
+
+/* host_query.c */
+/* Index of the knob called name in slot s, or -1 (mu held, or s owned by the caller). */
+int nx_slot_param_index(const host_slot *s, const char *name);
 
 #endif /* NNFX_HOST_INTERNAL_H */

@@ -1,7 +1,9 @@
 /*
- * host_messages.c - the message vocabulary shared by every adapter, the
- * event queue, and the texts of `info`, `verify` and `save`
- * (docs/host-layer.md lists the vocabulary).
+ * host_messages.c - the message vocabulary shared by every adapter (docs/host-layer.md): a
+ * table of selectors {name, handler, help}, from which nnfx_host_selectors() is derived, and
+ * the handlers, including the texts of `info`, `verify` and `save`. Calls host.c (the RT
+ * setters, nnfx_host_open), host_worker.c (jobs), host_query.c and host_events.c; nothing
+ * calls back into this file (host_internal.h draws the graph).
  */
 #include <math.h>
 #include <stdarg.h>
@@ -13,56 +15,6 @@
 #include "host_atomic.h"
 #include "host_internal.h"
 #include "onnx_model.h"
-
-static const char *const k_random_keys[] = {
-    "layers", "kernel", "channels", "growth", "activation", "init", "bias", "depthwise", "seed",
-    "in", "out", "in_channels", "out_channels", "in_gain_db", "out_gain_db"};
-
-const char *nnfx_host_selectors(void)
-{
-    return "open bypass reset param mix ingain outgain dcblock info verify save random layers kernel "
-           "channels growth activation init bias depthwise seed in out in_channels out_channels "
-           "in_gain_db out_gain_db";
-}
-
-/* ---- events ---- */
-
-void nx_host_push_event_locked(nnfx_host *h, const nnfx_host_event *ev)
-{
-    nnfx_host_event *dst;
-    int i;
-    if (h->ev_w - h->ev_r >= HOST_EVENT_RING) {
-        h->ev_dropped++;
-        return;
-    }
-    dst = &h->events[h->ev_w % HOST_EVENT_RING];
-    *dst = *ev;
-    for (i = 0; i < dst->n_values && i < 16; i++)
-        if (dst->values[i].type == NNFX_ATOM_SYMBOL && ev->values[i].s)
-            dst->values[i].s = dst->sym + (ev->values[i].s - ev->sym);
-    h->ev_w++;
-}
-
-void nx_host_push_event(nnfx_host *h, nnfx_host_event_kind kind, const char *key,
-                           const char *fmt, ...)
-{
-    nnfx_host_event ev;
-    va_list ap;
-    memset(&ev, 0, sizeof ev);
-    ev.kind = kind;
-    nx_copy(ev.key, sizeof ev.key, key);
-    va_start(ap, fmt);
-    vsnprintf(ev.text, sizeof ev.text, fmt, ap);
-    va_end(ap);
-    /* One symbol value: the text itself, so list-based hosts can show it. */
-    ev.n_values = 1;
-    ev.values[0].type = NNFX_ATOM_SYMBOL;
-    nx_copy(ev.sym, sizeof ev.sym, ev.text);
-    ev.values[0].s = ev.sym;
-    nx_mutex_lock(&h->mu);
-    nx_host_push_event_locked(h, &ev);
-    nx_mutex_unlock(&h->mu);
-}
 
 /* Event builder for INFO lines. */
 typedef struct {
@@ -112,71 +64,6 @@ static void eb_push(nnfx_host *h, ev_builder *b, const char *fmt, ...)
     vsnprintf(b->ev.text, sizeof b->ev.text, fmt, ap);
     va_end(ap);
     nx_host_push_event_locked(h, &b->ev);
-}
-
-/* ---- architecture JSON: the recipe of a random_tcn (flat keys, tolerant reader) ---- */
-
-static const char *json_value(const char *json, const char *key)
-{
-    char pat[48];
-    const char *p;
-    snprintf(pat, sizeof pat, "\"%s\"", key);
-    p = strstr(json, pat);
-    if (!p)
-        return NULL;
-    p += strlen(pat);
-    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-        p++;
-    if (*p != ':')
-        return NULL;
-    p++;
-    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-        p++;
-    return p;
-}
-
-int nx_recipe_from_architecture(const char *json, nnfx_random_recipe *out)
-{
-    nnfx_random_recipe r = nnfx_random_recipe_init();
-    const char *p, *rec;
-    size_t i;
-    if (!json || !(p = json_value(json, "kind")) || strncmp(p, "\"random_tcn\"", 12) != 0)
-        return 0;
-    rec = json_value(json, "recipe");
-    if (!rec || *rec != '{')
-        return 0;
-    for (i = 0; i < sizeof k_random_keys / sizeof k_random_keys[0]; i++) {
-        const char *k = k_random_keys[i];
-        char sval[32];
-        if (!strcmp(k, "in") || !strcmp(k, "out"))
-            continue;
-        p = json_value(rec, k);
-        if (!p)
-            continue;
-        if (*p == '"') {
-            size_t n = 0;
-            p++;
-            while (p[n] && p[n] != '"' && n + 1 < sizeof sval) {
-                sval[n] = p[n];
-                n++;
-            }
-            sval[n] = '\0';
-            if (nnfx_random_recipe_set(&r, k, sval, 0.0, NULL) != NNFX_OK)
-                return 0;
-        } else if (!strncmp(p, "true", 4) || !strncmp(p, "false", 5)) {
-            if (nnfx_random_recipe_set(&r, k, NULL, p[0] == 't' ? 1.0 : 0.0, NULL) != NNFX_OK)
-                return 0;
-        } else {
-            char *end;
-            double v = strtod(p, &end);
-            if (end == p || nnfx_random_recipe_set(&r, k, NULL, v, NULL) != NNFX_OK)
-                return 0;
-        }
-    }
-    if (nnfx_random_recipe_validate(&r, NULL) != NNFX_OK)
-        return 0;
-    *out = r;
-    return 1;
 }
 
 /* ---- argument helpers ---- */
@@ -229,15 +116,6 @@ static nnfx_result flag01(const char *sel, int argc, const nnfx_atom *argv, int 
     return NNFX_OK;
 }
 
-static int is_random_key(const char *s)
-{
-    size_t i;
-    for (i = 0; i < sizeof k_random_keys / sizeof k_random_keys[0]; i++)
-        if (!strcmp(s, k_random_keys[i]))
-            return 1;
-    return 0;
-}
-
 /* ---- random designer ---- */
 
 static nnfx_result apply_key(nnfx_random_recipe *r, const char *key, const nnfx_atom *v,
@@ -248,6 +126,7 @@ static nnfx_result apply_key(nnfx_random_recipe *r, const char *key, const nnfx_
     return nnfx_random_recipe_set(r, key, NULL, v->f, err);
 }
 
+/* `random [KEY VALUE]...` and each recipe key alone (`seed 43`): a new recipe, then a build. */
 static nnfx_result msg_random(nnfx_host *h, const char *sel, int argc, const nnfx_atom *argv,
                               nnfx_error *err)
 {
@@ -307,14 +186,100 @@ static nnfx_result msg_random(nnfx_host *h, const char *sel, int argc, const nnf
     return nx_host_submit(h, &job, err);
 }
 
+/* ---- settings: bypass, reset, mix, gains, DC blocker, open ---- */
+
+static nnfx_result msg_bypass(nnfx_host *h, const char *sel, int argc, const nnfx_atom *argv,
+                              nnfx_error *err)
+{
+    int flag = 0;
+    nnfx_result rc = flag01(sel, argc, argv, &flag, err);
+    if (rc == NNFX_OK) {
+        h->user_bypass = (float)flag;
+        nnfx_host_set_bypass(h, flag);
+    }
+    return rc;
+}
+
+static nnfx_result msg_reset(nnfx_host *h, const char *sel, int argc, const nnfx_atom *argv,
+                             nnfx_error *err)
+{
+    (void)sel;
+    (void)argv;
+    if (argc != 0)
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG, "reset: takes no arguments");
+    nx_atomic_add_i32(&h->reset_req, 1);
+    return NNFX_OK;
+}
+
+static nnfx_result msg_mix(nnfx_host *h, const char *sel, int argc, const nnfx_atom *argv,
+                           nnfx_error *err)
+{
+    double v = 0.0;
+    nnfx_result rc = float_in(sel, argc, argv, 0.0, 1.0, "", &v, err);
+    if (rc == NNFX_OK) {
+        h->mix = (float)v;
+        nnfx_host_set_mix(h, (float)v);
+    }
+    return rc;
+}
+
+/* ingain and outgain */
+static nnfx_result msg_gain(nnfx_host *h, const char *sel, int argc, const nnfx_atom *argv,
+                            nnfx_error *err)
+{
+    double v = 0.0;
+    nnfx_result rc = float_in(sel, argc, argv, -60.0, 60.0, " dB", &v, err);
+    if (rc != NNFX_OK)
+        return rc;
+    if (sel[0] == 'i') {
+        h->in_gain_db = (float)v;
+        nnfx_host_set_in_gain_db(h, (float)v);
+    } else {
+        h->out_gain_db = (float)v;
+        nnfx_host_set_out_gain_db(h, (float)v);
+    }
+    return NNFX_OK;
+}
+
+static nnfx_result msg_dcblock(nnfx_host *h, const char *sel, int argc, const nnfx_atom *argv,
+                               nnfx_error *err)
+{
+    int flag = 0;
+    nnfx_result rc;
+    if (argc == 1 && argv[0].type == NNFX_ATOM_SYMBOL && argv[0].s &&
+        !strcmp(argv[0].s, "auto")) {
+        nx_atomic_store_i32(&h->dc_mode, -1);
+        return NNFX_OK;
+    }
+    rc = flag01(sel, argc, argv, &flag, err);
+    if (rc == NNFX_OK)
+        nx_atomic_store_i32(&h->dc_mode, flag);
+    return rc;
+}
+
+/* The path as given: adapters normally resolve it first and call nnfx_host_open. */
+static nnfx_result msg_open(nnfx_host *h, const char *sel, int argc, const nnfx_atom *argv,
+                            nnfx_error *err)
+{
+    (void)sel;
+    if (argc != 1 || argv[0].type != NNFX_ATOM_SYMBOL || !argv[0].s || !argv[0].s[0])
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG, "open: expected one file name");
+    return nnfx_host_open(h, argv[0].s, err);
+}
+
 /* ---- info, verify, save ---- */
 
-static void msg_info(nnfx_host *h)
+static nnfx_result msg_info(nnfx_host *h, const char *sel, int argc, const nnfx_atom *argv,
+                            nnfx_error *err)
 {
     ev_builder b;
     host_slot *s;
     float load = nx_atomic_load_f32(&h->load_bits);
     int i;
+    (void)sel;
+    (void)argc; /* arguments are ignored, as they always were */
+    (void)argv;
+    (void)err;
     nx_mutex_lock(&h->mu);
     s = h->latest;
     eb_init(&b, "file");
@@ -400,11 +365,16 @@ static void msg_info(nnfx_host *h)
                 ? (s && s->dc_default ? "auto (on)" : "auto (off)")
                 : (nx_atomic_load_i32(&h->dc_mode) ? "on" : "off"));
     nx_mutex_unlock(&h->mu);
+    return NNFX_OK;
 }
 
-static nnfx_result msg_verify(nnfx_host *h, nnfx_error *err)
+static nnfx_result msg_verify(nnfx_host *h, const char *sel, int argc, const nnfx_atom *argv,
+                              nnfx_error *err)
 {
     host_job job;
+    (void)sel;
+    (void)argc; /* arguments are ignored, as they always were */
+    (void)argv;
     memset(&job, 0, sizeof job);
     job.kind = JOB_VERIFY;
     nx_mutex_lock(&h->mu);
@@ -424,11 +394,13 @@ static nnfx_result msg_verify(nnfx_host *h, nnfx_error *err)
     return nx_host_submit(h, &job, err);
 }
 
-static nnfx_result msg_save(nnfx_host *h, int argc, const nnfx_atom *argv, nnfx_error *err)
+static nnfx_result msg_save(nnfx_host *h, const char *sel, int argc, const nnfx_atom *argv,
+                            nnfx_error *err)
 {
     FILE *f;
     size_t wrote;
     const char *path;
+    (void)sel;
     if (argc != 1 || argv[0].type != NNFX_ATOM_SYMBOL || !argv[0].s || !argv[0].s[0])
         return nx_set_error(err, NNFX_ERR_INVALID_ARG, "save: expected one file name");
     path = argv[0].s;
@@ -454,12 +426,14 @@ static nnfx_result msg_save(nnfx_host *h, int argc, const nnfx_atom *argv, nnfx_
     return NNFX_OK;
 }
 
-static nnfx_result msg_param(nnfx_host *h, int argc, const nnfx_atom *argv, nnfx_error *err)
+static nnfx_result msg_param(nnfx_host *h, const char *sel, int argc, const nnfx_atom *argv,
+                             nnfx_error *err)
 {
     host_slot *s;
     int idx = -1, i;
     double v = 0.0;
     nnfx_result rc;
+    (void)sel;
     if (argc != 2)
         return nx_set_error(err, NNFX_ERR_INVALID_ARG,
                               "param: expected NAME|INDEX VALUE, got %d arguments", argc);
@@ -474,9 +448,7 @@ static nnfx_result msg_param(nnfx_host *h, int argc, const nnfx_atom *argv, nnfx
                               s ? "this model has no knobs" : "no model loaded");
     }
     if (argv[0].type == NNFX_ATOM_SYMBOL && argv[0].s) {
-        for (i = 0; i < s->param_count; i++)
-            if (!strcmp(s->pname[i], argv[0].s))
-                idx = i;
+        idx = nx_slot_param_index(s, argv[0].s);
     } else if (argv[0].type == NNFX_ATOM_FLOAT && argv[0].f == floor(argv[0].f) &&
                argv[0].f >= 0 && argv[0].f < s->param_count) {
         idx = (int)argv[0].f;
@@ -515,77 +487,70 @@ static nnfx_result msg_param(nnfx_host *h, int argc, const nnfx_atom *argv, nnfx
     return NNFX_OK;
 }
 
+/* ---- the selector table ---- */
+
+typedef nnfx_result (*msg_handler)(nnfx_host *h, const char *sel, int argc,
+                                   const nnfx_atom *argv, nnfx_error *err);
+
+typedef struct {
+    const char *name;    /* the selector */
+    msg_handler handler; /* gets the selector too: one handler may serve several */
+    const char *help;    /* arguments and effect, one line (docs/host-layer.md's table) */
+} host_selector;
+
+/* Every selector, in the order nnfx_host_selectors() lists them; X(name, handler, help). */
+#define HOST_SELECTORS(X)                                                                     \
+    X(open, msg_open, "FILE: load FILE as given (adapters resolve paths first)")             \
+    X(bypass, msg_bypass, "0|1: click-free bypass (crossfade)")                               \
+    X(reset, msg_reset, "clear the model's history and state, and the DC blocker's")         \
+    X(param, msg_param, "NAME|INDEX VALUE: a model knob, within its range, smoothed")         \
+    X(mix, msg_mix, "0..1: dry/wet, smoothed")                                                \
+    X(ingain, msg_gain, "DB (-60..60): gain before the model, smoothed")                      \
+    X(outgain, msg_gain, "DB (-60..60): gain after the model, smoothed")                      \
+    X(dcblock, msg_dcblock, "0|1|auto: 10 Hz DC blocker after the model (auto: on for "       \
+                            "random networks with bias)")                                     \
+    X(info, msg_info, "INFO events describing the model, knobs, DSP load and settings")       \
+    X(verify, msg_verify, "run the embedded reference; a VERIFY event answers")               \
+    X(save, msg_save, "FILE: write the playing model's file (a designed network too)")        \
+    X(random, msg_random, "[KEY VALUE]...: design a randomized network from the recipe")
+/* The recipe keys alone (`seed 43`), and the aliases in/out of in_channels/out_channels. */
+#define RECIPE_HELP "VALUE: change one key of the designer's recipe and rebuild"
+#define HOST_RECIPE_ALIASES(X)                                                                \
+    X(in, msg_random, "1|2: alias of in_channels")                                           \
+    X(out, msg_random, "1|2: alias of out_channels")
+
+#define AS_ENTRY(name, handler, help) {#name, handler, help},
+#define RECIPE_AS_ENTRY(key) {#key, msg_random, RECIPE_HELP},
+#define AS_NAME(name, handler, help) " " #name
+#define RECIPE_AS_NAME(key) " " #key
+
+static const host_selector k_selectors[] = {
+    HOST_SELECTORS(AS_ENTRY) NX_RECIPE_KEYS(RECIPE_AS_ENTRY) HOST_RECIPE_ALIASES(AS_ENTRY)};
+
+/* " open bypass ...": built by the compiler from the same lists as the table. */
+static const char k_selector_names[] =
+    HOST_SELECTORS(AS_NAME) NX_RECIPE_KEYS(RECIPE_AS_NAME) HOST_RECIPE_ALIASES(AS_NAME);
+
+const char *nnfx_host_selectors(void) { return k_selector_names + 1; /* no leading space */ }
+
+static const host_selector *find_selector(const char *sel)
+{
+    size_t i;
+    for (i = 0; i < sizeof k_selectors / sizeof k_selectors[0]; i++)
+        if (!strcmp(sel, k_selectors[i].name))
+            return &k_selectors[i];
+    return NULL;
+}
+
 nnfx_result nnfx_host_message(nnfx_host *h, const char *sel, int argc, const nnfx_atom *argv,
                               nnfx_error *err)
 {
-    double v = 0.0;
-    int flag;
-    nnfx_result rc;
+    const host_selector *entry;
     if (!h || !sel || argc < 0 || (argc > 0 && !argv))
         return nx_set_error(err, NNFX_ERR_INVALID_ARG, "message: NULL argument");
-    if (!strcmp(sel, "bypass")) {
-        rc = flag01(sel, argc, argv, &flag, err);
-        if (rc == NNFX_OK) {
-            h->user_bypass = (float)flag;
-            nnfx_host_set_bypass(h, flag);
-        }
-        return rc;
-    }
-    if (!strcmp(sel, "reset")) {
-        if (argc != 0)
-            return nx_set_error(err, NNFX_ERR_INVALID_ARG, "reset: takes no arguments");
-        nx_atomic_add_i32(&h->reset_req, 1);
-        return NNFX_OK;
-    }
-    if (!strcmp(sel, "mix")) {
-        rc = float_in(sel, argc, argv, 0.0, 1.0, "", &v, err);
-        if (rc == NNFX_OK) {
-            h->mix = (float)v;
-            nnfx_host_set_mix(h, (float)v);
-        }
-        return rc;
-    }
-    if (!strcmp(sel, "ingain") || !strcmp(sel, "outgain")) {
-        rc = float_in(sel, argc, argv, -60.0, 60.0, " dB", &v, err);
-        if (rc == NNFX_OK) {
-            if (sel[0] == 'i') {
-                h->in_gain_db = (float)v;
-                nnfx_host_set_in_gain_db(h, (float)v);
-            } else {
-                h->out_gain_db = (float)v;
-                nnfx_host_set_out_gain_db(h, (float)v);
-            }
-        }
-        return rc;
-    }
-    if (!strcmp(sel, "dcblock")) {
-        if (argc == 1 && argv[0].type == NNFX_ATOM_SYMBOL && argv[0].s &&
-            !strcmp(argv[0].s, "auto")) {
-            nx_atomic_store_i32(&h->dc_mode, -1);
-            return NNFX_OK;
-        }
-        rc = flag01(sel, argc, argv, &flag, err);
-        if (rc == NNFX_OK)
-            nx_atomic_store_i32(&h->dc_mode, flag);
-        return rc;
-    }
-    if (!strcmp(sel, "open")) { /* the path as given: adapters normally resolve it first */
-        if (argc != 1 || argv[0].type != NNFX_ATOM_SYMBOL || !argv[0].s || !argv[0].s[0])
-            return nx_set_error(err, NNFX_ERR_INVALID_ARG, "open: expected one file name");
-        return nnfx_host_open(h, argv[0].s, err);
-    }
-    if (!strcmp(sel, "param"))
-        return msg_param(h, argc, argv, err);
-    if (!strcmp(sel, "info")) {
-        msg_info(h);
-        return NNFX_OK;
-    }
-    if (!strcmp(sel, "verify"))
-        return msg_verify(h, err);
-    if (!strcmp(sel, "save"))
-        return msg_save(h, argc, argv, err);
-    if (!strcmp(sel, "random") || is_random_key(sel))
-        return msg_random(h, sel, argc, argv, err);
-    return nx_set_error(err, NNFX_ERR_INVALID_ARG,
-                          "unknown message '%s' (messages: %s)", sel, nnfx_host_selectors());
+    entry = find_selector(sel);
+    if (!entry)
+        return nx_set_error(err, NNFX_ERR_INVALID_ARG, "unknown message '%s' (messages: %s)",
+                            sel, nnfx_host_selectors());
+    return entry->handler(h, sel, argc, argv, err);
 }

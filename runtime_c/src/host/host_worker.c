@@ -1,6 +1,7 @@
 /*
  * host_worker.c - loading, building and verifying models off the audio
- * thread, and publishing them to it (see host_internal.h for ownership).
+ * thread, and publishing them to it (see host_internal.h for ownership and
+ * the call graph: this file calls host_recipe.c and host_events.c only).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,9 +75,11 @@ static double host_rate(nnfx_host *h)
     return sr;
 }
 
-/* Load bytes into a new slot (takes ownership of bytes on success and failure). */
+/* Load bytes into a new slot (takes ownership of bytes on success and failure). A broken
+   nnfx.architecture does not stop the model: arch_err says why it is not read as a random
+   network (arch_err->code != NNFX_OK). */
 static nnfx_result make_slot(nnfx_host *h, uint8_t *bytes, size_t n, const char *name,
-                             host_slot **out, nnfx_error *err)
+                             host_slot **out, nnfx_error *err, nnfx_error *arch_err)
 {
     nnfx_config mc = nnfx_config_init();
     host_slot *s;
@@ -133,7 +136,8 @@ static nnfx_result make_slot(nnfx_host *h, uint8_t *bytes, size_t n, const char 
     mname = s->info.name ? s->info.name : "";
     nx_copy(s->model_name, sizeof s->model_name, mname);
     arch = s->info.architecture ? s->info.architecture : "";
-    s->is_random = nx_recipe_from_architecture(arch, &s->recipe);
+    s->architecture = arch;
+    s->is_random = nx_recipe_from_architecture(arch, &s->recipe, arch_err) == 1;
     s->dc_default = s->is_random && s->recipe.bias;
     s->param_count = s->info.param_count < HOST_MAX_PARAMS ? s->info.param_count : HOST_MAX_PARAMS;
     for (i = 0; i < s->param_count; i++) {
@@ -234,6 +238,8 @@ static nnfx_result run_job(nnfx_host *h, host_job *job, nnfx_error *err)
     size_t n = job->n_bytes;
     char name[512];
     host_slot *s = NULL;
+    nnfx_error arch_err;
+    nx_error_clear(&arch_err);
     job->bytes = NULL;
     switch (job->kind) {
     case JOB_VERIFY:
@@ -258,11 +264,16 @@ static nnfx_result run_job(nnfx_host *h, host_job *job, nnfx_error *err)
         break;
     }
     if (rc == NNFX_OK)
-        rc = make_slot(h, bytes, n, name, &s, err);
+        rc = make_slot(h, bytes, n, name, &s, err, &arch_err);
     else
         nx_free(bytes);
     if (rc == NNFX_OK) {
         publish(h, s);
+        if (arch_err.code != NNFX_OK)
+            nx_host_push_event(h, NNFX_EVENT_WARNING, "warning",
+                               "%.200s: %.280s; it plays, but not as a randomized network "
+                               "(the designer starts from its own recipe)",
+                               name, arch_err.message);
         return NNFX_OK;
     }
     nx_host_push_event(h, NNFX_EVENT_ERROR, "error", "%s", err->message);

@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "nnfx_host.h"
+#include "nnfx_recipe.h"
 #include "onnx_model.h"
 
 /* Everything the graph needs, counted generously from the recipe. */

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "nnfx_host.h"
+#include "nnfx_recipe.h"
 #include "onnx_model.h"
 
 #define GAMMA 0x9E3779B97F4A7C15ULL
