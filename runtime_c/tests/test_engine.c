@@ -4,7 +4,7 @@
  *   test_engine [MODEL.onnx ...]
  *
  * Without arguments it tests two randomized networks built in memory (nnfx_random_build): a
- * stereo tanh network with bias and a depthwise one. tests/test_c_runtime.py also passes files
+ * stereo tanh network with bias and a depthwise one. tests/runtime/test_c_runtime.py also passes files
  * exported from PyTorch (a gated WaveNet block, an LSTM and a GRU with state pairs).
  * For every model:
  *   - stream and look-back agree at host block sizes 1, 16, 64, 97 and 4096 (and with stream

@@ -1,12 +1,12 @@
 /*
  * test_host.c - tests of the host layer (nnfx_host.h), driven from
- * tests/test_host_layer.py. Link with
+ * tests/host/test_host_layer.py. Link with
  *   -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free -pthread
  * so that every libc allocation made on the audio thread is counted.
  *
  * Usage: test_host [TMPDIR [KNOB_MODEL]]   prints one line per check; exit 0 when all pass.
  * KNOB_MODEL: a model file with the knobs drive and tone (0..1), e.g. the zoo's lstm32-knobs;
- * tests/test_host_layer.py always passes one.
+ * tests/host/test_host_layer.py always passes one.
  */
 #define _POSIX_C_SOURCE 200112L /* nanosleep */
 #include <math.h>

@@ -1,6 +1,6 @@
 /*
  * test_onnx_reader.c - tests of the ONNX reader, writer and graph checks,
- * driven from tests/test_onnx_reader.py.
+ * driven from tests/runtime/test_onnx_reader.py.
  *
  *   test_onnx_reader unit                     built-in cases (wire format, graphs, writer)
  *   test_onnx_reader dump FILE                parse + check, print a canonical summary

@@ -2,7 +2,7 @@
 Runtime, the long one reaches over a second, and command-line errors are one line, exit 2.
 
 Tolerance 1e-5 absolute between ONNX Runtime and PyTorch (summation order only; see
-tests/test_export.py).
+tests/export/test_export.py).
 """
 
 from __future__ import annotations

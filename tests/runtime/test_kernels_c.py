@@ -1,46 +1,39 @@
-"""The vector kernels (runtime_c/src/kernels*.c) against double-precision references, built by
+"""The vector kernels (runtime_c/src/kernels/) against double-precision references, built by
 every compiler nnfx supports: gcc and clang (the AVX2 path and the portable path in one run),
 sanitized, and cross-built for 32-bit ARM (NEON flags) and aarch64, run under qemu-user."""
 
 from __future__ import annotations
 
-import os
 import subprocess
+from pathlib import Path
+from typing import Any
 
 import pytest
+from runtime_build import c_test_source, compile_c_program
 
 from nnfx import runtime_sources
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RT = os.path.join(ROOT, "runtime_c")
 # the kernels folder of the runtime's source list alone
-SOURCES = ["tests/test_kernels.c"] + [
-    str(p) for p in runtime_sources.sources() if p.parent.name == "kernels"
-]
-FLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-ffp-contract=off"] + [
-    f"-I{d}" for d in runtime_sources.include_dirs()
-]
-SAN = ["-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
+KERNELS = [p for p in runtime_sources.sources() if p.parent.name == "kernels"]
+NEON = ["-mfpu=neon", "-mfloat-abi=hard"]
 
-BUILDS = {
-    "gcc": (["gcc", "-O2"], []),
-    "clang": (["clang", "-O2"], []),
-    "gcc-asan": (["gcc", *SAN], []),
-    "clang-asan": (["clang", *SAN], []),
-    "armhf": (
-        ["arm-linux-gnueabihf-gcc", "-O2", "-mfpu=neon", "-mfloat-abi=hard", "-static"],
-        ["qemu-arm"],
-    ),
-    "aarch64": (["aarch64-linux-gnu-gcc", "-O2", "-static"], ["qemu-aarch64"]),
+# name: (compile_c_program arguments, the program's runner)
+BUILDS: dict[str, tuple[dict[str, Any], list[str]]] = {
+    "gcc": ({"cc": "gcc"}, []),
+    "clang": ({"cc": "clang"}, []),
+    "gcc-asan": ({"cc": "gcc", "opt": "-O1", "sanitize": True}, []),
+    "clang-asan": ({"cc": "clang", "opt": "-O1", "sanitize": True}, []),
+    "armhf": ({"cc": "arm-linux-gnueabihf-gcc", "extra": NEON, "static": True}, ["qemu-arm"]),
+    "aarch64": ({"cc": "aarch64-linux-gnu-gcc", "static": True}, ["qemu-aarch64"]),
 }
 
 
 @pytest.mark.parametrize("build", list(BUILDS))
-def test_kernels(build: str, tmp_path: object) -> None:
-    cc, runner = BUILDS[build]
-    exe = os.path.join(str(tmp_path), f"test_kernels_{build}")
-    subprocess.run([*cc, *FLAGS, *SOURCES, "-lm", "-o", exe], cwd=RT, check=True)
-    out = subprocess.run([*runner, exe], capture_output=True, text=True, timeout=300)
+def test_kernels(build: str, tmp_path: Path) -> None:
+    how, runner = BUILDS[build]
+    exe = compile_c_program(c_test_source("test_kernels"), tmp_path / f"test_kernels_{build}",
+                            sources=KERNELS, **how)
+    out = subprocess.run([*runner, str(exe)], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "test_kernels: ok" in out.stdout
     # both paths ran: the vector path first (avx2 when the CPU has it; neon on both ARM

@@ -9,12 +9,11 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
+from repo import ROOT
 
 from nnfx import modelfile
 from nnfx.errors import NnfxError
 from nnfx.modelfile import Key
-
-ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())
 
 
 def test_key_table_is_the_documented_one() -> None:

@@ -8,7 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())
+from repo import ROOT
+
 CORE = ROOT / "python" / "nnfx"
 SOURCES = [CORE, ROOT / "exporter", ROOT / "tests"]
 

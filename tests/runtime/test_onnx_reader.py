@@ -16,11 +16,11 @@ import fuzz_mutator
 import numpy as np
 import onnx
 import pytest
-import reader_build
 import reader_models
+import runtime_build
 from onnx import TensorProto, helper, numpy_helper
 
-TEST_SRC = reader_build.RUNTIME / "tests" / "test_onnx_reader.c"
+TEST_SRC = runtime_build.c_test_source("test_onnx_reader")
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +39,9 @@ def _binary(
     key = (cc, sanitize, opt, static)
     if key not in _BUILT:
         out = factory.mktemp("reader_bin") / "test_onnx_reader"
-        _BUILT[key] = reader_build.build(TEST_SRC, out, cc=cc, sanitize=sanitize, opt=opt,
-                                         static=static)
+        _BUILT[key] = runtime_build.compile_c_program(
+            TEST_SRC, out, cc=cc, sources="NNFX_READER_SOURCES", sanitize=sanitize, opt=opt,
+            static=static)
     return _BUILT[key]
 
 
@@ -52,8 +53,8 @@ def exe(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 def test_unit_cases(exe: Path) -> None:
     """Built-in cases: writer->reader, truncations, toposort, cycles, names, wire errors,
     allocation failures on a small model."""
-    proc = reader_build.run(exe, "unit")
-    reader_build.assert_clean(proc, "unit")
+    proc = runtime_build.run(exe, "unit")
+    runtime_build.assert_clean(proc, "unit")
     assert "unit: all passed" in proc.stdout
 
 
@@ -170,8 +171,8 @@ def _close(a: object, b: object) -> bool:
 
 def test_reader_agrees_with_onnx_package(exe: Path, models: list[Path]) -> None:
     for path in models:
-        proc = reader_build.run(exe, "dump", str(path))
-        reader_build.assert_clean(proc, f"dump {path.name}")
+        proc = runtime_build.run(exe, "dump", str(path))
+        runtime_build.assert_clean(proc, f"dump {path.name}")
         got, want = _parse_dump(proc.stdout), _expected_dump(path)
         for key, value in want.items():
             assert _close(got[key], value), f"{path.name}: {key}: C {got[key]} != onnx {value}"
@@ -228,8 +229,8 @@ def _typed_model(tmp: Path) -> Path:
 
 def test_typed_fields_and_unpacked_repeats(exe: Path, tmp_path: Path) -> None:
     path = _typed_model(tmp_path)
-    proc = reader_build.run(exe, "dump", str(path))
-    reader_build.assert_clean(proc, "dump typed")
+    proc = runtime_build.run(exe, "dump", str(path))
+    runtime_build.assert_clean(proc, "dump typed")
     got = _parse_dump(proc.stdout)
     tensors = {t[0]: t for t in got["tensors"]}  # type: ignore[union-attr]
     # Expected sums written out by hand from the values above (exactly representable).
@@ -253,8 +254,8 @@ def test_writer_output_opens_in_onnx_and_runs_identically(
 
     for path in models:
         out = tmp_path / f"rt_{path.name}"
-        proc = reader_build.run(exe, "roundtrip", str(path), str(out))
-        reader_build.assert_clean(proc, f"roundtrip {path.name}")  # includes parse(write) == parse
+        proc = runtime_build.run(exe, "roundtrip", str(path), str(out))
+        runtime_build.assert_clean(proc, f"roundtrip {path.name}")  # includes parse(write) == parse
         written = onnx.load(str(out))
         onnx.checker.check_model(written, full_check=True)
         assert {p.key: p.value for p in written.metadata_props} == {
@@ -279,8 +280,8 @@ def test_every_allocation_failure_is_clean(
     nothing leaked (LeakSanitizer)."""
     exe = _binary(tmp_path_factory, cc="gcc")
     for path in models:
-        proc = reader_build.run(exe, "allocfail", str(path))
-        reader_build.assert_clean(proc, f"allocfail {path.name}")
+        proc = runtime_build.run(exe, "allocfail", str(path))
+        runtime_build.assert_clean(proc, f"allocfail {path.name}")
         walked = int(re.search(r"allocation points walked: (\d+)", proc.stdout)[1])
         assert walked > 20, proc.stdout  # a real model allocates names, tensors, attributes
 
@@ -303,8 +304,8 @@ def test_parse_speed(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -
     onnx.save(helper.make_model(graph), str(path))
     assert path.stat().st_size > 1_000_000
     exe = _binary(tmp_path_factory, sanitize=False, opt="-O2")
-    proc = reader_build.run(exe, "bench", str(path), "200")
-    reader_build.assert_clean(proc, "bench")
+    proc = runtime_build.run(exe, "bench", str(path), "200")
+    runtime_build.assert_clean(proc, "bench")
     micros = float(re.search(r": ([\d.]+) us mean CPU time", proc.stdout)[1])
     print(proc.stdout.strip())
     assert micros < 2000.0, proc.stdout
@@ -323,7 +324,7 @@ def test_same_reading_on_arm(
     proc = subprocess.run([qemu, str(arm), "unit"], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0 and "unit: all passed" in proc.stdout, proc.stderr
     for path in models:
-        want = reader_build.run(host, "dump", str(path))
+        want = runtime_build.run(host, "dump", str(path))
         got = subprocess.run([qemu, str(arm), "dump", str(path)], capture_output=True, text=True,
                              timeout=300)
         assert want.returncode == 0 and got.returncode == 0, got.stderr

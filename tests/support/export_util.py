@@ -44,7 +44,7 @@ def op_types(path: str) -> set[str]:
     return {n.op_type for n in onnx.load(path).graph.node}
 
 
-# every key of docs/model-file.md (tests/test_modelfile.py checks the table against the page)
+# every key of docs/model-file.md (tests/binding/test_modelfile.py checks that table)
 REQUIRED_KEYS = list(modelfile.KEYS)
 
 # Graph ops that are shape arithmetic, not audio compute: none may survive the export.

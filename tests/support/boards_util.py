@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
+from cli_runner import nnfx_cli
+from repo import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 BELA_CI = ROOT / "boards" / "bela" / "ci"
 RPI = ROOT / "boards" / "rpi"
 
@@ -59,8 +59,9 @@ def run(
 
 def zoo_model(name: str, path: Path, sample_rate: int = 44100, block: int = 16) -> Path:
     """Export a zoo preset with the nnfx command line."""
-    run([sys.executable, "-m", "nnfx", "zoo", name, "-o", str(path), "--block", str(block),
-         "--sample-rate", str(sample_rate)], timeout=600)
+    proc = nnfx_cli("zoo", name, "-o", str(path), "--block", str(block),
+                    "--sample-rate", str(sample_rate))
+    assert proc.returncode == 0, proc.stderr
     return path
 
 

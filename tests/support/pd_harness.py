@@ -1,4 +1,4 @@
-"""Helpers for the tests that drive real Pure Data in batch mode (tests/test_pd_*.py).
+"""Helpers for the tests that drive real Pure Data in batch mode (tests/externals/test_pd_*.py).
 
 - ``build_external()`` builds ``externals/pd/nnfx~.pd_linux`` once per process; ``make()``
   runs any target (a file lock keeps parallel pytest workers from building at once).
@@ -20,8 +20,8 @@ import tempfile
 from dataclasses import dataclass, field
 
 import numpy as np
+from repo import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PD_DIR = os.path.join(ROOT, "externals", "pd")
 EXTERNAL = os.path.join(PD_DIR, "nnfx~.pd_linux")
 SAMPLE_RATE = 48000

@@ -1,6 +1,6 @@
 """The scripts that reproduce docs/experiments.md still run (the experiments themselves take
 about 45 minutes and are not part of the suite; their training steps are, in small, in
-tests/test_train_loop.py)."""
+tests/train/test_train_loop.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import os
 import subprocess
 import sys
 
-from pd_harness import ROOT
 from pd_models import knob_model, make_signal, write_wav
+from repo import ROOT
 
 SCRIPT = os.path.join(ROOT, "docs", "experiments", "play_in_pd.py")
 

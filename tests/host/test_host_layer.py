@@ -14,30 +14,17 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from runtime_build import INCLUDES, SANITIZER_MARKS, STRICT, c_test_source, compile_c_program
 
 from nnfx import runtime_sources
 
-ROOT = Path(__file__).resolve().parents[1]
-RUNTIME = ROOT / "runtime_c"
-INCLUDES = [f"-I{d}" for d in runtime_sources.include_dirs()]
 SOURCES = {p.name: p for p in runtime_sources.sources()}
-WARN = ["-std=c99", "-Wall", "-Wextra", "-Werror"]
-WRAP = ["-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free"]
-SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"]
-MARKS = ("AddressSanitizer", "LeakSanitizer", "runtime error:", "UndefinedBehavior",
-         "ThreadSanitizer")
 
 
-def _build(out: Path, cc: str, extra: list[str]) -> Path:
-    sources = [str(p) for p in runtime_sources.sources()]
-    cmd = [
-        cc, *WARN, *extra, "-g", "-ffp-contract=off", *INCLUDES,
-        str(RUNTIME / "tests" / "test_host.c"), *sources, *WRAP,
-        "-o", str(out), "-lm", "-pthread",
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    assert proc.returncode == 0, f"compile failed: {' '.join(cmd)}\n{proc.stderr[-4000:]}"
-    return out
+def _build(out: Path, cc: str, opt: str, sanitize: bool = False, extra: tuple[str, ...] = ()
+           ) -> Path:
+    return compile_c_program(c_test_source("test_host"), out, cc=cc, opt=opt, sanitize=sanitize,
+                             wrap_alloc=True, extra=extra)
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +48,7 @@ def _run(exe: Path, tmp: Path, knobs: Path) -> str:
         [str(exe), str(tmp), str(knobs)], capture_output=True, text=True, timeout=600, env=env
     )
     text = proc.stdout + proc.stderr
-    for mark in MARKS:
+    for mark in SANITIZER_MARKS:
         assert mark not in text, f"sanitizer report:\n{text[-6000:]}"
     failed = [line for line in proc.stdout.splitlines() if line.startswith("FAIL")]
     assert proc.returncode == 0 and not failed, "\n".join(failed) or text[-6000:]
@@ -70,12 +57,15 @@ def _run(exe: Path, tmp: Path, knobs: Path) -> str:
 
 
 @pytest.mark.parametrize(
-    ("cc", "extra"),
-    [("gcc", ["-O2"]), ("clang", ["-O1", *SANITIZE]), ("clang", ["-O1", "-fsanitize=thread"])],
+    ("cc", "opt", "sanitize", "extra"),
+    [("gcc", "-O2", False, ()), ("clang", "-O1", True, ()),
+     ("clang", "-O1", False, ("-fsanitize=thread",))],
     ids=["gcc-O2", "clang-asan-ubsan", "clang-tsan"],
 )
-def test_host_layer_c(tmp_path: Path, knob_model: Path, cc: str, extra: list[str]) -> None:
-    out = _run(_build(tmp_path / "test_host", cc, extra), tmp_path, knob_model)
+def test_host_layer_c(
+    tmp_path: Path, knob_model: Path, cc: str, opt: str, sanitize: bool, extra: tuple[str, ...]
+) -> None:
+    out = _run(_build(tmp_path / "test_host", cc, opt, sanitize, extra), tmp_path, knob_model)
     # The checks that matter most, named so a silently shortened program would be caught.
     for phrase in (
         "no malloc/free in 400 process calls",
@@ -107,8 +97,7 @@ def test_host_sources_build_clean_for_arm() -> None:
         ("aarch64-linux-gnu-gcc", []),
     ):
         for name in names:
-            cmd = [cc, "-std=c99", "-Wall", "-Wextra", "-Werror", "-O2", "-ffp-contract=off",
-                   *flags, *INCLUDES, "-c",
+            cmd = [cc, *STRICT, "-O2", *flags, *INCLUDES, "-c",
                    str(SOURCES[name]), "-o", os.devnull]
             proc = subprocess.run(cmd, capture_output=True, text=True)
             assert proc.returncode == 0, f"{cc} {name}:\n{proc.stderr[-3000:]}"

@@ -4,8 +4,8 @@ UndefinedBehaviorSanitizer (gcc and clang builds).
 
 The corpus comes from real files: three plain-PyTorch models exported with
 torch.onnx.export (a conv TCN with a residual crop, a gated WaveNet-like block, an LSTM
-with state pairs; tests/reader_models.py) and two zoo models exported with nnfx.export.
-tests/fuzz_mutator.py mutates them deterministically (fixed seed). The driver
+with state pairs; tests/support/reader_models.py) and two zoo models exported with nnfx.export.
+tests/support/fuzz_mutator.py mutates them deterministically (fixed seed). The driver
 runtime_c/tests/load_corpus.c loads every file with the full loader
 (nnfx_model_load_memory) when runtime_c has it, else with the parser and graph checks, and
 processes whatever loads. A clean run means: exit 0, no sanitizer report, every refusal
@@ -22,11 +22,11 @@ from pathlib import Path
 import fuzz_mutator
 import onnx
 import pytest
-import reader_build
 import reader_models
+import runtime_build
 from onnx import TensorProto, helper
 
-DRIVER = reader_build.RUNTIME / "tests" / "load_corpus.c"
+DRIVER = runtime_build.c_test_source("load_corpus")
 ZOO_SOURCES = ("overdrive", "lstm16")
 
 
@@ -48,7 +48,8 @@ def sources(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, bytes]]
 @pytest.fixture(scope="module", params=["gcc", "clang"])
 def driver(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("corpus_bin") / f"load_corpus_{request.param}"
-    return reader_build.build(DRIVER, out, cc=request.param, full=reader_build.has_full_loader())
+    return runtime_build.compile_c_program(DRIVER, out, cc=request.param, opt="-O1", sanitize=True,
+                                           extra=["-DNNFX_HAVE_MODEL_LOAD"])
 
 
 def _digest(corpus: list[tuple[str, bytes]]) -> str:
@@ -85,10 +86,10 @@ def test_corpus_loads_cleanly(
         (tmp_path / f"{name}.original.onnx").write_bytes(data)
     # Verbose: one line per file, its name flushed before loading, so that a sanitizer
     # report at the end of the output names the file that caused it.
-    proc = reader_build.run(driver, str(tmp_path), timeout=900,
+    proc = runtime_build.run(driver, str(tmp_path), timeout=900,
                             env_extra={"NNFX_CORPUS_VERBOSE": "1"})
     print(proc.stdout[-2000:])
-    reader_build.assert_clean(proc, "corpus")
+    runtime_build.assert_clean(proc, "corpus")
     m = re.search(r"files (\d+), loaded (\d+), processed (\d+), bad (\d+)", proc.stdout)
     assert m, proc.stdout
     files, loaded, bad = int(m[1]), int(m[2]), int(m[4])
@@ -97,7 +98,7 @@ def test_corpus_loads_cleanly(
     assert len(sources) <= loaded < files // 2, proc.stdout
     for name, _ in sources:
         original = str(tmp_path / f"{name}.original.onnx")
-        one = reader_build.run(driver, "--expect", "never", original)
+        one = runtime_build.run(driver, "--expect", "never", original)
         assert one.returncode == 1 and "loaded; expected a refusal" in one.stderr, one.stderr
 
 
@@ -209,8 +210,8 @@ def test_hand_written_case_is_refused(
     base = dict(sources)["zoo_overdrive"]  # a complete nnfx file: only the defect is wrong
     path = tmp_path / f"{name}.onnx"
     path.write_bytes(make(base))
-    proc = reader_build.run(driver, "--expect", fragment, str(path))
-    reader_build.assert_clean(proc, f"{name}: {proc.stdout.strip()}")
+    proc = runtime_build.run(driver, "--expect", fragment, str(path))
+    runtime_build.assert_clean(proc, f"{name}: {proc.stdout.strip()}")
     print(name, "->", proc.stdout.strip())
 
 
@@ -224,7 +225,7 @@ def test_every_allocation_failure_of_a_load_is_clean(
             continue
         path = tmp_path / f"{name}.onnx"
         path.write_bytes(data)
-        proc = reader_build.run(driver, "--allocfail", str(path))
-        reader_build.assert_clean(proc, f"allocfail {name}")
+        proc = runtime_build.run(driver, "--allocfail", str(path))
+        runtime_build.assert_clean(proc, f"allocfail {name}")
         walked = int(re.search(r"allocation points walked: (\d+)", proc.stdout)[1])
         assert walked > 20, proc.stdout

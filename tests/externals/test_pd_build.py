@@ -9,7 +9,8 @@ import subprocess
 import zipfile
 
 import pytest
-from pd_harness import PD_DIR, ROOT, make
+from pd_harness import PD_DIR, make
+from repo import ROOT
 
 EM_ARM, EM_AARCH64, EM_X86_64 = 40, 183, 62
 EF_ARM_ABI_FLOAT_HARD = 0x400

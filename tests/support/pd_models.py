@@ -11,8 +11,7 @@ from typing import Any
 
 import numpy as np
 import soundfile as sf
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from repo import ROOT
 
 
 def _cache_dir() -> str:

@@ -10,8 +10,8 @@ import shutil
 import subprocess
 
 import pytest
+from repo import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MAX_DIR = os.path.join(ROOT, "externals", "max")
 
 

@@ -1,7 +1,7 @@
 """Small causal models written in plain PyTorch (not from the zoo), exported the way a user
 would (plain ``torch.onnx.export(..., dynamo=False)``) plus the nnfx metadata, and the tools
-that run them through runtime_c's ``nnfx_run``. Used by tests/test_c_engine.py and
-tests/test_c_runtime.py.
+that run them through runtime_c's ``nnfx_run``. Used by tests/runtime/test_c_engine.py and
+tests/runtime/test_c_runtime.py.
 """
 
 from __future__ import annotations
@@ -15,12 +15,10 @@ import numpy as np
 import onnx
 import torch
 import torch.nn as nn
+from repo import RUNTIME
+from runtime_build import compile_c_program
 
-from nnfx import modelfile, runtime_sources
-
-ROOT = Path(__file__).resolve().parents[1]
-RUNTIME = ROOT / "runtime_c"
-INCLUDES = [f"-I{d}" for d in runtime_sources.include_dirs()]
+from nnfx import modelfile
 
 
 class TCN(nn.Module):
@@ -213,16 +211,7 @@ def torch_reference(
 
 def build_nnfx_run(out_dir: Path, cc: str = "gcc") -> Path:
     """Compile runtime_c/tools/nnfx_run.c with every runtime source into out_dir."""
-    exe = out_dir / "nnfx_run"
-    sources = [str(p) for p in runtime_sources.sources()]
-    cmd = [
-        cc, "-std=c99", "-Wall", "-Wextra", "-Werror", "-O2", "-ffp-contract=off",
-        *INCLUDES, str(RUNTIME / "tools" / "nnfx_run.c"),
-        *sources, "-o", str(exe), "-lm", "-lpthread",
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    assert proc.returncode == 0, f"compile failed: {' '.join(cmd)}\n{proc.stderr[-3000:]}"
-    return exe
+    return compile_c_program(RUNTIME / "tools" / "nnfx_run.c", out_dir / "nnfx_run", cc=cc)
 
 
 def run_nnfx(

@@ -1,6 +1,6 @@
 """The Python binding of runtime_c (nnfx.load / nnfx.Model) on small hand-built files.
 
-The models come from tests/binding_models.py (onnx.helper, no exporter), and
+The models come from tests/support/binding_models.py (onnx.helper, no exporter), and
 their expected output is computed in float64 numpy. Unless said otherwise,
 values are compared with a max abs tolerance of 1e-5: the models' outputs are
 O(1) and each output sample is a float32 sum of at most 3 x 4 products per

@@ -1,9 +1,9 @@
 """`nnfx process`, `nnfx verify` and `nnfx parity` on small hand-built model files.
 
-Expected audio is computed in float64 numpy (tests/binding_models.py). Files are
+Expected audio is computed in float64 numpy (tests/support/binding_models.py). Files are
 written as 32-bit float WAV, so the file round trip is exact and the tolerance
 is the binding's: 1e-5 max abs error for O(1) outputs of two small float32
-convolutions (rounding is below 1e-6; see tests/test_binding.py).
+convolutions (rounding is below 1e-6; see tests/binding/test_binding.py).
 """
 
 from __future__ import annotations

@@ -15,15 +15,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from runtime_build import c_test_source, compile_c_program
 
-from nnfx import modelfile, runtime_sources
+from nnfx import modelfile
 from nnfx.exporter.random_recipe import ACTIVATIONS, INITS, Recipe
 from nnfx.exporter.random_weights import gains, weights
-
-ROOT = Path(__file__).resolve().parents[1]
-RUNTIME = ROOT / "runtime_c"
-INCLUDES = [f"-I{d}" for d in runtime_sources.include_dirs()]
-FLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-O2", "-ffp-contract=off"]
 
 
 def _recipes() -> list[Recipe]:
@@ -65,14 +61,7 @@ def _args(recipe: Recipe) -> list[str]:
 @pytest.fixture(scope="module")
 def tool(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("random_tool") / "random_tool"
-    sources = [str(p) for p in runtime_sources.sources()]
-    cmd = [
-        "gcc", *FLAGS, *INCLUDES,
-        str(RUNTIME / "tests" / "random_tool.c"), *sources, "-o", str(out), "-lm", "-lpthread",
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    return out
+    return compile_c_program(c_test_source("random_tool"), out)
 
 
 def test_recipes_cover_every_activation_and_init() -> None:
