@@ -5,19 +5,14 @@ builds with the CI stand-in and plays the model), dry runs print the commands, a
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from boards_util import BELA_CI, assert_matches, guitarish, python_output, run, zoo_model
+from cli_runner import nnfx_cli
 
 RATE = 44100
-
-
-def nnfx_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "nnfx", *args], capture_output=True, text=True,
-                          timeout=600)
 
 
 @pytest.fixture(scope="module")

@@ -5,19 +5,15 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import subprocess
-import sys
 
 import pytest
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from cli_runner import nnfx_cli
+from repo import ROOT
 
 
 def _nnfx(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "nnfx", *args], capture_output=True, text=True, timeout=600, cwd=ROOT
-    )
+    return nnfx_cli(*args, cwd=ROOT)
 
 
 @pytest.fixture(scope="module")

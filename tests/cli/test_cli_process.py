@@ -258,31 +258,12 @@ def test_parity_user_errors(files, tmp_path, capsys) -> None:
         _one_line_error(code, err)
 
 
-def test_entry_point_runs_as_a_program(files, tmp_path) -> None:
+def test_entry_point_runs_as_a_program(files, tmp_path, nnfx_cli) -> None:
     out = str(tmp_path / "o.wav")
-    proc = subprocess.run(
-        [sys.executable, "-m", "nnfx", "process", files["in1.wav"], out, "-m", files["mono.onnx"]],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = nnfx_cli("process", files["in1.wav"], out, "-m", files["mono.onnx"], timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert _read(out).shape == (1, 5000)
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "nnfx",
-            "process",
-            files["in3.wav"],
-            out,
-            "-m",
-            files["stereo.onnx"],
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = nnfx_cli("process", files["in3.wav"], out, "-m", files["stereo.onnx"], timeout=120)
     _one_line_error(proc.returncode, proc.stderr)
 
 

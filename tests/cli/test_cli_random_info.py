@@ -9,15 +9,10 @@ from pathlib import Path
 
 import onnx
 import pytest
+from cli_runner import nnfx_cli
 
 from nnfx import modelfile
 from nnfx.exporter.random_recipe import ACTIVATIONS, INITS, Recipe
-
-
-def nnfx_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "nnfx", *args], capture_output=True, text=True, timeout=300
-    )
 
 
 def assert_one_line_error(res: subprocess.CompletedProcess[str], *needles: str) -> None:

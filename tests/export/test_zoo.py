@@ -8,8 +8,6 @@ tests/export/test_export.py).
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import export_util as eu
 import numpy as np
@@ -99,11 +97,6 @@ def test_cli_errors(tmp_path, capsys, argv, message) -> None:
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
 
 
-def test_cli_error_in_a_real_process(tmp_path) -> None:
-    r = subprocess.run(
-        [sys.executable, "-m", "nnfx", "zoo", "overdrive", "--block", "x", "-o", "a.onnx"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
+def test_cli_error_in_a_real_process(tmp_path, nnfx_cli) -> None:
+    r = nnfx_cli("zoo", "overdrive", "--block", "x", "-o", "a.onnx", cwd=tmp_path)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
