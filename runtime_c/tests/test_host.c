@@ -17,6 +17,8 @@
 #include <time.h>
 
 #include "alloc.h"
+#define CHECK_PRINT_OK /* pytest looks for the lines of the checks that matter */
+#include "check.h"
 #include "nnfx_host.h"
 
 /* ---- allocation counting (libc level, per thread) ---- */
@@ -63,20 +65,6 @@ void __wrap_free(void *p)
         __atomic_sub_fetch(&g_live, 1, __ATOMIC_RELAXED);
     __real_free(p);
 }
-
-/* ---- tiny test framework ---- */
-static int g_fail;
-#define CHECK(cond, ...)                                                                      \
-    do {                                                                                      \
-        if (cond) {                                                                           \
-            printf("ok   ");                                                                  \
-        } else {                                                                              \
-            printf("FAIL ");                                                                  \
-            g_fail++;                                                                         \
-        }                                                                                     \
-        printf(__VA_ARGS__);                                                                  \
-        printf("  [%s:%d]\n", __FILE__, __LINE__);                                           \
-    } while (0)
 
 #define SR 48000.0
 #define BLOCK 64
@@ -1054,6 +1042,6 @@ int main(int argc, char **argv)
         test_knobs(argv[2]);
     else
         printf("note: no knob model given: the knob checks did not run (pytest gives one)\n");
-    printf("%s: %d failure(s)\n", g_fail ? "FAILED" : "PASSED", g_fail);
-    return g_fail ? 1 : 0;
+    printf("%s: %d failure(s)\n", check_failures ? "FAILED" : "PASSED", check_failures);
+    return check_failures ? 1 : 0;
 }
