@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import nnfx
-from nnfx import modelfile
+from nnfx import modelfile, testsignals
 from nnfx.binding import load_bytes
 
 TOL = 1e-5
@@ -54,7 +54,7 @@ def stereo_bytes(stereo: bm.TinyModel) -> bytes:
 
 
 def _signal(channels: int, frames: int, seed: int = 7) -> np.ndarray:
-    return np.random.default_rng(seed).uniform(-0.9, 0.9, (channels, frames)).astype(np.float32)
+    return testsignals.noise_channels(channels, frames, seed, amplitude=0.9)
 
 
 def _err(a: np.ndarray, b: np.ndarray) -> float:
@@ -263,7 +263,7 @@ def test_verify(mono_bytes: bytes, mono: bm.TinyModel) -> None:
         err = model.verify()
         assert 0.0 <= err < TOL
     # a file whose embedded output is off by 0.01 at one frame fails verification
-    x = bm.reference_signal(1, 480)
+    x = testsignals.reference(480)
     wrong = mono.reference(x).astype(np.float32)
     wrong[0, 100] += 0.01
     mono.meta_overrides = {"nnfx.reference_output": modelfile.encode_floats(wrong)}

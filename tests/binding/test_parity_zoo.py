@@ -39,6 +39,7 @@ import pytest
 import torch
 
 import nnfx
+from nnfx import testsignals
 from nnfx.engines import CEngine, OrtEngine
 from nnfx.exporter import export_onnx, random_tcn, recurrent, wavenet, zoo
 from nnfx.exporter.base import ParamSpec
@@ -155,14 +156,10 @@ CASES += [
 
 def _signal(channels: int, length: int, seed: int) -> np.ndarray:
     """Noise bursts over a sine, peak about 0.8, different on each channel."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(length)
-    x = np.zeros((channels, length))
-    for c in range(channels):
-        env = np.exp(-((t % 1500) / 300.0))
-        x[c] = 0.5 * env * rng.uniform(-1, 1, length) + 0.3 * np.sin(
-            2 * np.pi * (110 + 55 * c) * t / SR
-        )
+    env = np.exp(-((np.arange(length) % 1500) / 300.0))
+    noise = testsignals.noise_channels(channels, length, seed, amplitude=0.5)
+    x = np.stack([env * noise[c] + testsignals.sine(length, 110 + 55 * c, SR, amplitude=0.3)
+                  for c in range(channels)])
     return x.astype(np.float32)
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from nnfx import modelfile
+from nnfx import modelfile, testsignals
 from nnfx.cli import main
 
 TOL = 1e-5
@@ -202,7 +202,7 @@ def test_progress_bar(files, tmp_path, capsys) -> None:
 @pytest.fixture(scope="module")
 def wrong_reference(files) -> str:
     mono = bm.make_tiny(seed=11)
-    ref = mono.reference(bm.reference_signal(1, 480)).astype(np.float32)
+    ref = mono.reference(testsignals.reference(480)).astype(np.float32)
     ref[0, 50] += 0.05
     mono.meta_overrides = {"nnfx.reference_output": modelfile.encode_floats(ref)}
     p = files["dir"] / "wrong.onnx"

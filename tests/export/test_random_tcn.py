@@ -15,7 +15,7 @@ import onnxruntime as ort
 import pytest
 import torch
 
-from nnfx import modelfile
+from nnfx import modelfile, testsignals
 from nnfx.exporter.random_recipe import ACTIVATIONS, INITS, Recipe
 from nnfx.exporter.random_tcn import RRELU_SLOPE, RandomTCN, build, make_activation
 from nnfx.exporter.random_weights import weights
@@ -45,8 +45,7 @@ def run_ort(data: bytes, x: np.ndarray) -> np.ndarray:
 
 
 def noise(channels: int, frames: int, seed: int, amplitude: float = 0.5) -> torch.Tensor:
-    rng = np.random.default_rng(seed)
-    return torch.from_numpy((amplitude * rng.standard_normal((1, channels, frames))).astype("f4"))
+    return torch.from_numpy(testsignals.noise_channels(channels, frames, seed, amplitude)[None])
 
 
 def measured_support(module: torch.nn.Module, channels: int, rf_hint: int) -> tuple[int, int]:

@@ -17,7 +17,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from nnfx import modelfile
+from nnfx import modelfile, testsignals
 
 
 @dataclass
@@ -100,20 +100,6 @@ def make_tiny(
     return TinyModel(convs, activation, block_size, gain_knob)
 
 
-def reference_signal(channels: int, length: int) -> np.ndarray:
-    """Impulse, then a sine, then decaying noise: deterministic, [channels, length] float32."""
-    t = np.arange(length)
-    x = np.zeros((channels, length))
-    for c in range(channels):
-        x[c, 3 + c] = 1.0
-        x[c, length // 4 :] += 0.5 * np.sin(2 * np.pi * (220 + 110 * c) * t[length // 4 :] / 48000)
-        rng = np.random.default_rng(100 + c)
-        x[c, length // 2 :] += rng.uniform(-0.8, 0.8, length - length // 2) * np.exp(
-            -t[: length - length // 2] / (length / 8)
-        )
-    return x.astype(np.float32)
-
-
 def add_nnfx_metadata(
     proto: onnx.ModelProto, overrides: Mapping[str, str] | None = None, **fields: Any
 ) -> None:
@@ -174,7 +160,7 @@ def to_onnx_bytes(model: TinyModel, reference_length: int = 480) -> bytes:
         graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="nnfx-tests"
     )
     proto.ir_version = 8
-    x = reference_signal(model.in_channels, reference_length)
+    x = testsignals.reference(reference_length, model.in_channels)
     lo, hi, default = model.knob_range
     params = [{"name": "gain", "min": lo, "max": hi, "default": default, "unit": ""}]
     add_nnfx_metadata(

@@ -10,6 +10,8 @@ import numpy as np
 from cli_runner import nnfx_cli
 from repo import ROOT
 
+from nnfx import testsignals
+
 BELA_CI = ROOT / "boards" / "bela" / "ci"
 RPI = ROOT / "boards" / "rpi"
 
@@ -76,17 +78,10 @@ def random_model(path: Path, sample_rate: int, **keys: object) -> Path:
     return path
 
 
-def guitarish(frames: int, rate: float = 44100.0, seed: int = 3) -> np.ndarray:
-    """A plucked-string-like test signal: decaying harmonics, a noise burst, peak < 0.8."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(frames) / rate
-    x = np.zeros(frames)
-    for onset, f0 in ((0.0, 110.0), (0.11, 165.0), (0.23, 220.0)):
-        env = np.where(t >= onset, np.exp(-(t - onset) * 6.0), 0.0)
-        for h in range(1, 6):
-            x += env * np.sin(2 * np.pi * f0 * h * (t - onset)) * 0.25 / h
-    burst = slice(frames // 2, frames // 2 + frames // 20)
-    x[burst] += 0.1 * rng.standard_normal(x[burst].shape[0])
+def guitarish(frames: int, rate: float = 44100.0) -> np.ndarray:
+    """The bundled guitar phrase (nnfx.testsignals.guitar) at ``rate``, ``frames`` long
+    (repeated when longer than the phrase), peak 0.8."""
+    x = np.resize(testsignals.guitar(int(rate)), frames)
     return (0.8 * x / np.max(np.abs(x))).astype(np.float32)
 
 

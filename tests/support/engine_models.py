@@ -18,7 +18,7 @@ import torch.nn as nn
 from repo import RUNTIME
 from runtime_build import compile_c_program
 
-from nnfx import modelfile
+from nnfx import modelfile, testsignals
 
 
 class TCN(nn.Module):
@@ -180,13 +180,11 @@ def export(
 
 
 def signal(channels: int, frames: int, seed: int = 5) -> np.ndarray:
-    """A sine plus noise, [channels, frames] float32."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(frames)
-    x = 0.6 * np.sin(2 * np.pi * 220 * t / 48000)[None] + 0.3 * rng.standard_normal(
-        (channels, frames)
+    """A 220 Hz sine plus noise, [channels, frames] float32."""
+    tone = testsignals.sine(frames, 220.0, 48000, amplitude=0.6)
+    return (tone + testsignals.noise_channels(channels, frames, seed, amplitude=0.3)).astype(
+        np.float32
     )
-    return x.astype(np.float32)
 
 
 def torch_reference(

@@ -13,6 +13,8 @@ import numpy as np
 import soundfile as sf
 from repo import ROOT
 
+from nnfx import testsignals
+
 
 def _cache_dir() -> str:
     """A temporary folder shared by pytest workers, named after the exporter's sources so that
@@ -77,15 +79,11 @@ def knob_model(kind: str) -> str:
 def make_signal(frames: int, channels: int = 1, lead: int = 0, seed: int = 1) -> np.ndarray:
     """[channels, lead + frames] float32: ``lead`` frames of silence, then a sweep with a
     noise burst and a step (so that DC handling and transients show), peak below 1."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(frames) / 48000.0
     out = np.zeros((channels, lead + frames), np.float32)
+    burst = slice(frames // 3, frames // 3 + frames // 10)
     for c in range(channels):
-        f0, f1 = 60.0 * (c + 1), 6000.0
-        phase = 2 * np.pi * (f0 * t + (f1 - f0) * t**2 / (2 * t[-1] if frames > 1 else 1))
-        x = 0.5 * np.sin(phase)
-        burst = slice(frames // 3, frames // 3 + frames // 10)
-        x[burst] += 0.3 * rng.standard_normal(x[burst].shape[0])
+        x = testsignals.sweep(frames, 60.0 * (c + 1), 6000.0, 48000.0, amplitude=0.5)
+        x[burst] += 0.3 * testsignals.noise(burst.stop - burst.start, seed + 7919 * c)
         x[2 * frames // 3 :] += 0.2
         out[c, lead:] = x.astype(np.float32)
     return out

@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from nnfx import testsignals
 from nnfx.exporter.train.pairs import PairError, check_pair, load_pair, measure_delay
 
 SR = 48000
 
 
 def noise(seconds: float = 2.0, seed: int = 0, level: float = 0.3) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    return (level * rng.standard_normal(int(seconds * SR))).astype(np.float32).clip(-0.9, 0.9)
+    return (level * testsignals.noise(int(seconds * SR), seed)).astype(np.float32).clip(-0.9, 0.9)
 
 
 def mono(x: np.ndarray) -> np.ndarray:
