@@ -17,7 +17,7 @@ gelu           exact (erf) form: Div, Erf, Add, Mul, Mul
 rrelu          PyTorch's evaluation form of RReLU, a LeakyRelu with slope (1/8 + 1/3)/2 = 11/48;
                written as LeakyReLU so the module never draws random slopes, even in train mode
 softplus       Softplus (beta 1); PyTorch's threshold 20 (x returned above it) is kept: in
-               float32 log1p(exp(x)) rounds to x for x > 17 anyway (tests/test_random_tcn.py)
+               float32 log1p(exp(x)) rounds to x for x > 17 anyway (tests/export/test_random_tcn.py)
 softshrink     Shrink(lambd=0.5, bias=0.5)
 sine           Sin
 sine30         Mul(30), Sin

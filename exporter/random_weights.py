@@ -120,8 +120,8 @@ def _column_sums(a: np.ndarray) -> np.ndarray:
     definition, but slow; ``np.add.reduce`` over the outer axis of an array whose inner axis is
     contiguous adds each row to the running result in order (numpy uses pairwise summation
     only when the reduced axis is the inner loop, which happens when a single column is left,
-    so that case takes cumsum). tests/test_random_weights.py checks both paths against a plain
-    Python loop. The final ``+ 0.0`` gives what starting from ``s = 0`` gives when every
+    so that case takes cumsum). tests/export/test_random_weights.py checks both paths against a
+    plain Python loop. The final ``+ 0.0`` gives what starting from ``s = 0`` gives when every
     product is -0 (the sum is then +0).
     """
     if a.ndim == 2 and a.shape[1] >= 2 and a.strides[1] == a.itemsize and a.strides[0] > 0:

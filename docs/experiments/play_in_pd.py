@@ -10,8 +10,8 @@ lead-in (Pd runs the model on 50 ms of silence before the signal, the binding do
 recurrent model's state needs the lead-in to settle to the same silence value).
 
 Prints one line per model and exits 1 if any differs by more than 1e-6 (float32 tables and
-the host layer's dry/wet formula; see tests/test_pd_parity.py). Uses the Pd harness of the
-test suite (tests/pd_harness.py), which builds externals/pd/nnfx~ if needed.
+the host layer's dry/wet formula; see tests/externals/test_pd_parity.py). Uses the Pd harness of the
+test suite (tests/support/pd_harness.py), which builds externals/pd/nnfx~ if needed.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import numpy as np
 import soundfile as sf
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "tests"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
 
 from pd_harness import render_chain  # noqa: E402
 

@@ -10,7 +10,8 @@ sample by more than one step.
 - ``drums(sample_rate)``: a kick/snare/hi-hat loop at 120 BPM, 4 s.
 - ``reference(length, channels, sample_rate)``: impulse + sine + noise burst, used by the
   exporter as the model file's self-check input.
-- ``impulse``, ``sine``, ``noise_burst``: the pieces, for tests and tools.
+- ``impulse``, ``sine``, ``sweep``, ``noise_burst``: the pieces, for tests and tools;
+  ``noise_channels`` gives independent noise on several channels.
 """
 
 from __future__ import annotations
@@ -53,6 +54,22 @@ def sine(length: int, freq: float, sample_rate: int, amplitude: float = 1.0) -> 
     """A sine wave starting at phase 0 (float64)."""
     t = np.arange(length, dtype=np.float64)
     return amplitude * np.sin(2.0 * np.pi * freq * t / sample_rate)
+
+
+def sweep(
+    length: int, f0: float, f1: float, sample_rate: float, amplitude: float = 1.0
+) -> np.ndarray:
+    """A linear sine sweep from ``f0`` to ``f1`` Hz over ``length`` frames, phase 0 (float64)."""
+    t = np.arange(length, dtype=np.float64) / sample_rate
+    span = t[-1] if length > 1 else 1.0
+    return amplitude * np.sin(2.0 * np.pi * (f0 * t + (f1 - f0) * t**2 / (2.0 * span)))
+
+
+def noise_channels(channels: int, length: int, seed: int, amplitude: float = 1.0) -> np.ndarray:
+    """White noise on ``channels`` channels (each its own stream), float32
+    ``[channels, length]``, uniform on [-amplitude, amplitude)."""
+    out = np.stack([noise(length, seed + 7919 * c) for c in range(channels)])
+    return (amplitude * out).astype(np.float32)
 
 
 def noise_burst(length: int, seed: int, amplitude: float = 1.0, decay: float = 0.0) -> np.ndarray:

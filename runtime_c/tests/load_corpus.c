@@ -1,7 +1,7 @@
 /*
  * load_corpus.c - load every file of a directory as an untrusted model file and
  * run whatever loads. Built with -fsanitize=address,undefined
- * -fno-sanitize-recover=all by tests/test_hostile_files.py: any out-of-bounds
+ * -fno-sanitize-recover=all by tests/runtime/test_hostile_files.py: any out-of-bounds
  * access, leak or undefined behaviour aborts the run.
  *
  *   load_corpus DIR                   load all files; print a summary line per result code

@@ -4,8 +4,8 @@
  *   test_engine [MODEL.onnx ...]
  *
  * Without arguments it tests two randomized networks built in memory (nnfx_random_build): a
- * stereo tanh network with bias and a depthwise one. tests/test_c_runtime.py also passes files
- * exported from PyTorch (a gated WaveNet block, an LSTM and a GRU with state pairs).
+ * stereo tanh network with bias and a depthwise one. tests/runtime/test_c_runtime.py also passes
+ * files exported from PyTorch (a gated WaveNet block, an LSTM and a GRU with state pairs).
  * For every model:
  *   - stream and look-back agree at host block sizes 1, 16, 64, 97 and 4096 (and with stream
  *     at 4096 as the reference) within 1e-5;
@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "check.h"
 #include "engine.h"
 #include "nnfx.h"
 #include "nnfx_host.h"
@@ -62,17 +63,6 @@ void __wrap_free(void *p)
     __real_free(p);
 }
 
-static int g_fail;
-#define CHECK(cond, ...)                                                                       \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                        \
-            printf(__VA_ARGS__);                                                               \
-            printf("\n");                                                                      \
-            g_fail++;                                                                          \
-        }                                                                                      \
-    } while (0)
-
 #define FRAMES 5000
 #define MAXCH 8
 
@@ -98,7 +88,7 @@ static nnfx_model *load(const src_model *s, nnfx_mode mode, int max_block)
     cfg.max_block = max_block;
     if (nnfx_model_load_memory(s->bytes, s->size, &cfg, &m, &err) != NNFX_OK) {
         printf("FAIL %s: load (%s): %s\n", s->label, mode ? "lookback" : "stream", err.message);
-        g_fail++;
+        check_failures++;
         return NULL;
     }
     return m;
@@ -367,8 +357,8 @@ int main(int argc, char **argv)
         test_model(&s);
         nnfx_free_bytes(s.bytes);
     }
-    if (g_fail) {
-        printf("%d check(s) failed\n", g_fail);
+    if (check_failures) {
+        printf("%d check(s) failed\n", check_failures);
         return 1;
     }
     printf("all engine checks passed\n");

@@ -1,12 +1,12 @@
 /*
  * test_host.c - tests of the host layer (nnfx_host.h), driven from
- * tests/test_host_layer.py. Link with
+ * tests/host/test_host_layer.py. Link with
  *   -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free -pthread
  * so that every libc allocation made on the audio thread is counted.
  *
  * Usage: test_host [TMPDIR [KNOB_MODEL]]   prints one line per check; exit 0 when all pass.
  * KNOB_MODEL: a model file with the knobs drive and tone (0..1), e.g. the zoo's lstm32-knobs;
- * tests/test_host_layer.py always passes one.
+ * tests/host/test_host_layer.py always passes one.
  */
 #define _POSIX_C_SOURCE 200112L /* nanosleep */
 #include <math.h>
@@ -17,6 +17,8 @@
 #include <time.h>
 
 #include "alloc.h"
+#define CHECK_PRINT_OK /* pytest looks for the lines of the checks that matter */
+#include "check.h"
 #include "nnfx_host.h"
 #include "onnx_model.h" /* test models with knobs or a changed architecture */
 
@@ -64,20 +66,6 @@ void __wrap_free(void *p)
         __atomic_sub_fetch(&g_live, 1, __ATOMIC_RELAXED);
     __real_free(p);
 }
-
-/* ---- tiny test framework ---- */
-static int g_fail;
-#define CHECK(cond, ...)                                                                      \
-    do {                                                                                      \
-        if (cond) {                                                                           \
-            printf("ok   ");                                                                  \
-        } else {                                                                              \
-            printf("FAIL ");                                                                  \
-            g_fail++;                                                                         \
-        }                                                                                     \
-        printf(__VA_ARGS__);                                                                  \
-        printf("  [%s:%d]\n", __FILE__, __LINE__);                                           \
-    } while (0)
 
 #define SR 48000.0
 #define BLOCK 64
@@ -1268,6 +1256,6 @@ int main(int argc, char **argv)
         test_knobs(argv[2]);
     else
         printf("note: no knob model given: the knob checks did not run (pytest gives one)\n");
-    printf("%s: %d failure(s)\n", g_fail ? "FAILED" : "PASSED", g_fail);
-    return g_fail ? 1 : 0;
+    printf("%s: %d failure(s)\n", check_failures ? "FAILED" : "PASSED", check_failures);
+    return check_failures ? 1 : 0;
 }

@@ -5,19 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "kernels.h"
-
-static int failures = 0;
-
-#define CHECK(cond, ...)                                                                          \
-    do {                                                                                          \
-        if (!(cond)) {                                                                            \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                           \
-            printf(__VA_ARGS__);                                                                  \
-            printf("\n");                                                                         \
-            failures++;                                                                           \
-        }                                                                                         \
-    } while (0)
 
 static unsigned long long rng = 88172645463325252ULL;
 static float frand(void)
@@ -227,8 +216,8 @@ int main(void)
         printf("  neon: dispatch checked against the direct kernels\n");
     }
 #endif
-    if (failures) {
-        printf("test_kernels: %d failure(s)\n", failures);
+    if (check_failures) {
+        printf("test_kernels: %d failure(s)\n", check_failures);
         return 1;
     }
     printf("test_kernels: ok\n");

@@ -1,6 +1,6 @@
 /*
  * test_onnx_reader.c - tests of the ONNX reader, writer and graph checks,
- * driven from tests/test_onnx_reader.py.
+ * driven from tests/runtime/test_onnx_reader.py.
  *
  *   test_onnx_reader unit                     built-in cases (wire format, graphs, writer)
  *   test_onnx_reader dump FILE                parse + check, print a canonical summary
@@ -19,19 +19,9 @@
 #include <time.h>
 
 #include "alloc.h"
+#define CHECK_STREAM stderr /* stdout carries the dumps */
+#include "check.h"
 #include "onnx_model.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                                                       \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                               \
-            fprintf(stderr, __VA_ARGS__);                                                      \
-            fprintf(stderr, "\n");                                                             \
-            failures++;                                                                        \
-        }                                                                                      \
-    } while (0)
 
 static uint8_t *read_file(const char *path, size_t *size)
 {
@@ -567,7 +557,7 @@ static int alloc_walk(const uint8_t *data, size_t size)
             return 0;
         }
         CHECK(r == NNFX_ERR_NOMEM, "allocation %ld failed, result %d: %s", n, r, err.message);
-        if (failures)
+        if (check_failures)
             return 1;
     }
     return 1;
@@ -592,9 +582,9 @@ int main(int argc, char **argv)
     memset(&err, 0, sizeof err);
     if (strcmp(mode, "unit") == 0) {
         unit_tests();
-        if (!failures)
+        if (!check_failures)
             printf("unit: all passed\n");
-        return failures ? 1 : 0;
+        return check_failures ? 1 : 0;
     }
     if (argc < 3) {
         fprintf(stderr, "usage: %s unit|dump|roundtrip|expect|allocfail|bench FILE ...\n",
@@ -631,7 +621,7 @@ int main(int argc, char **argv)
         if (f)
             fclose(f);
         CHECK(load(out, out_size, &back, &err) == NNFX_OK, "re-parse: %s", err.message);
-        if (!failures) {
+        if (!check_failures) {
             d = model_diff(&m, &back);
             CHECK(d == NULL, "round trip differs at %s", d ? d : "");
             nx_onnx_model_free(&back);
@@ -645,7 +635,7 @@ int main(int argc, char **argv)
             nx_onnx_model_free(&m);
             fprintf(stderr, "FAIL: %s loaded, expected an error containing '%s'\n", argv[2],
                     argv[3]);
-            failures++;
+            check_failures++;
         } else {
             printf("%s\n", err.message);
             CHECK(strstr(err.message, argv[3]) != NULL, "message '%s' lacks '%s'", err.message,
@@ -659,7 +649,7 @@ int main(int argc, char **argv)
         for (i = 0; i < iters; i++) {
             if (load(data, size, &m, &err) != NNFX_OK) {
                 fprintf(stderr, "error: %s\n", err.message);
-                failures++;
+                check_failures++;
                 break;
             }
             nx_onnx_model_free(&m);
@@ -673,5 +663,5 @@ int main(int argc, char **argv)
         return 2;
     }
     free(data);
-    return failures ? 1 : 0;
+    return check_failures ? 1 : 0;
 }
