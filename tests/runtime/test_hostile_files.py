@@ -289,8 +289,8 @@ def test_bad_knob_metadata_is_refused_naming_the_knob(
     modelfile.set_metadata(m, {modelfile.Key.PARAMS: json.dumps(params)})
     path = tmp_path / f"{name}.onnx"
     path.write_bytes(m.SerializeToString())
-    proc = reader_build.run(driver, "--expect", fragment, str(path))
-    reader_build.assert_clean(proc, f"{name}: {proc.stdout.strip()}")
+    proc = runtime_build.run(driver, "--expect", fragment, str(path))
+    runtime_build.assert_clean(proc, f"{name}: {proc.stdout.strip()}")
     assert f"'{first}'" in proc.stdout, proc.stdout  # the knob is named, intact
     # nnfx info (Python) refuses the same file with the same words, instead of printing it
     with pytest.raises(NnfxError, match=re.escape(fragment)):
